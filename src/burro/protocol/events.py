@@ -1,0 +1,200 @@
+"""Events: what a session emits. Every front end renders these and nothing else."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from burro.protocol.common import ErrorInfo, FileChange, PlanStep, TokenUsage
+
+
+class _Ev(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=True):
+    """Base of every event: tagged by ``type``."""
+
+
+class SessionConfigured(_Ev, tag="session_configured"):
+    session_id: str
+    model: str
+    provider: str
+    cwd: str
+    reasoning_effort: str | None = None
+    rollout_path: str | None = None
+    history_items: int = 0
+
+
+class TurnStarted(_Ev, tag="turn_started"):
+    turn_id: str
+    model_context_window: int | None = None
+
+
+class TurnComplete(_Ev, tag="turn_complete"):
+    turn_id: str
+    last_agent_message: str | None = None
+    usage: TokenUsage = TokenUsage()
+
+
+class TurnAborted(_Ev, tag="turn_aborted"):
+    turn_id: str
+    reason: Literal["interrupted", "replaced", "budget"] = "interrupted"
+
+
+class TurnFailed(_Ev, tag="turn_failed"):
+    turn_id: str
+    error: ErrorInfo
+    usage: TokenUsage = TokenUsage()
+
+
+class UserMessageEvent(_Ev, tag="user_message"):
+    turn_id: str
+    text: str
+
+
+class AgentMessageDelta(_Ev, tag="agent_message_delta"):
+    turn_id: str
+    item_id: str
+    delta: str
+
+
+class AgentMessage(_Ev, tag="agent_message"):
+    turn_id: str
+    item_id: str
+    text: str
+
+
+class ReasoningDeltaEvent(_Ev, tag="reasoning_delta"):
+    turn_id: str
+    item_id: str
+    delta: str
+
+
+class ReasoningEvent(_Ev, tag="reasoning"):
+    turn_id: str
+    item_id: str
+    text: str
+
+
+class ExecCommandBegin(_Ev, tag="exec_command_begin"):
+    turn_id: str
+    call_id: str
+    command: str
+    cwd: str
+
+
+class ExecCommandOutputDelta(_Ev, tag="exec_command_output_delta"):
+    turn_id: str
+    call_id: str
+    stream: Literal["stdout", "stderr"]
+    chunk: str
+
+
+class ExecCommandEnd(_Ev, tag="exec_command_end"):
+    """``aggregated_output`` is the command's whole output (what the model got may be capped)."""
+
+    turn_id: str
+    call_id: str
+    command: str
+    exit_code: int | None
+    duration_ms: int
+    aggregated_output: str
+    status: Literal["completed", "failed", "declined", "timed_out", "aborted"] = "completed"
+
+
+class PatchApplyBegin(_Ev, tag="patch_apply_begin"):
+    turn_id: str
+    call_id: str
+    changes: list[FileChange]
+    auto_approved: bool = True
+
+
+class PatchApplyEnd(_Ev, tag="patch_apply_end"):
+    turn_id: str
+    call_id: str
+    success: bool
+    changes: list[FileChange]
+    stdout: str = ""
+    stderr: str = ""
+
+
+class PlanUpdate(_Ev, tag="plan_update"):
+    turn_id: str
+    call_id: str
+    plan: list[PlanStep]
+    explanation: str | None = None
+
+
+class ToolCallBegin(_Ev, tag="tool_call_begin"):
+    """Any other tool (read_file, grep_files, list_dir, view_image, MCP...)."""
+
+    turn_id: str
+    call_id: str
+    tool: str
+    arguments: str
+
+
+class ToolCallEnd(_Ev, tag="tool_call_end"):
+    turn_id: str
+    call_id: str
+    tool: str
+    output: str
+    success: bool = True
+    duration_ms: int = 0
+
+
+class TokenCount(_Ev, tag="token_count"):
+    turn_id: str
+    last: TokenUsage
+    turn_total: TokenUsage
+    session_total: TokenUsage
+    model_context_window: int | None = None
+
+
+class StreamRetry(_Ev, tag="stream_retry"):
+    """The model stream failed and is being retried."""
+
+    turn_id: str
+    attempt: int
+    max_attempts: int
+    delay_s: float
+    message: str
+
+
+class Warning(_Ev, tag="warning"):
+    message: str
+    turn_id: str | None = None
+
+
+class Error(_Ev, tag="error"):
+    error: ErrorInfo
+    turn_id: str | None = None
+
+
+class ShutdownComplete(_Ev, tag="shutdown_complete"):
+    pass
+
+
+Event = (
+    SessionConfigured
+    | TurnStarted
+    | TurnComplete
+    | TurnAborted
+    | TurnFailed
+    | UserMessageEvent
+    | AgentMessageDelta
+    | AgentMessage
+    | ReasoningDeltaEvent
+    | ReasoningEvent
+    | ExecCommandBegin
+    | ExecCommandOutputDelta
+    | ExecCommandEnd
+    | PatchApplyBegin
+    | PatchApplyEnd
+    | PlanUpdate
+    | ToolCallBegin
+    | ToolCallEnd
+    | TokenCount
+    | StreamRetry
+    | Warning
+    | Error
+    | ShutdownComplete
+)

@@ -1,0 +1,56 @@
+"""Ops: what a front end submits to a session."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+
+from burro.protocol.common import ReasoningEffort, ReasoningSummary
+from burro.protocol.items import ContentPart
+
+ReviewDecision = Literal["approved", "approved_for_session", "denied", "abort"]
+
+
+class UserTurn(msgspec.Struct, tag_field="type", tag="user_turn", kw_only=True, omit_defaults=True):
+    """User input. While a turn runs, it joins that turn; otherwise it starts one."""
+
+    items: list[ContentPart]
+    effort: ReasoningEffort | None = None
+    summary: ReasoningSummary | None = None
+    output_schema: dict[str, Any] | None = None
+
+
+class OverrideTurnContext(
+    msgspec.Struct, tag_field="type", tag="override_turn_context", kw_only=True, omit_defaults=True
+):
+    """Change settings for following turns (recorded in history, never rewriting it)."""
+
+    model: str | None = None
+    effort: ReasoningEffort | None = None
+    summary: ReasoningSummary | None = None
+
+
+class Interrupt(msgspec.Struct, tag_field="type", tag="interrupt", kw_only=True):
+    pass
+
+
+class Compact(msgspec.Struct, tag_field="type", tag="compact", kw_only=True):
+    pass
+
+
+class ExecApproval(msgspec.Struct, tag_field="type", tag="exec_approval", kw_only=True):
+    call_id: str
+    decision: ReviewDecision
+
+
+class PatchApproval(msgspec.Struct, tag_field="type", tag="patch_approval", kw_only=True):
+    call_id: str
+    decision: ReviewDecision
+
+
+class Shutdown(msgspec.Struct, tag_field="type", tag="shutdown", kw_only=True):
+    pass
+
+
+Op = UserTurn | OverrideTurnContext | Interrupt | Compact | ExecApproval | PatchApproval | Shutdown
