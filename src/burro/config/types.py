@@ -44,7 +44,7 @@ class ModelInfo(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields
     supports_parallel_tool_calls: bool = True
     apply_patch_tool: ApplyPatchKind = "function"
     # Tools offered, in this order (names from the tool registry).
-    tools: list[str] = [
+    tools: tuple[str, ...] = (
         "shell",
         "update_plan",
         "apply_patch",
@@ -52,7 +52,7 @@ class ModelInfo(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields
         "list_dir",
         "grep_files",
         "view_image",
-    ]
+    )
     # Model-facing cap on one tool output, in bytes.
     tool_output_bytes: int = 10_000
     max_output_tokens: int | None = None

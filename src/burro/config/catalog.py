@@ -1,0 +1,57 @@
+"""Built-in providers and model metadata, read from the data files beside this module."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import msgspec
+
+from burro.config.errors import ConfigError
+from burro.config.types import ModelInfo, ProviderInfo
+
+
+@cache
+def _data(name: str) -> dict[str, Any]:
+    text = resources.files("burro.config").joinpath("data", name).read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def builtin_providers() -> dict[str, dict[str, Any]]:
+    return {k: dict(v) for k, v in _data("providers.toml").items()}
+
+
+def provider_from_table(provider_id: str, table: dict[str, Any]) -> ProviderInfo:
+    from burro.config.layers import explain_validation
+
+    data = dict(table)
+    data.setdefault("name", provider_id)
+    if "base_url" not in data:
+        raise ConfigError(
+            f"model_providers.{provider_id}: missing `base_url`, e.g. base_url = \"http://127.0.0.1:8080/v1\""
+        )
+    try:
+        return msgspec.convert(data, ProviderInfo)
+    except msgspec.ValidationError as exc:
+        raise explain_validation(
+            exc, source="config", prefix=f"model_providers.{provider_id}"
+        ) from exc
+
+
+def model_info(slug: str) -> ModelInfo:
+    """Metadata for ``slug``: exact entry, else the longest listed prefix, else the default."""
+    data = _data("models.toml")
+    models: dict[str, dict[str, Any]] = data.get("models", {})
+    entry = models.get(slug)
+    known = entry is not None
+    if entry is None:
+        # Provider-qualified slugs (openrouter "anthropic/claude-sonnet-4-5", dated
+        # snapshots "claude-sonnet-4-5-20250929") map to their family.
+        base = slug.rsplit("/", 1)[-1]
+        best = max((k for k in models if base.startswith(k)), key=len, default=None)
+        entry = models.get(best, None) if best else None
+        known = entry is not None
+    merged = {**data.get("default", {}), **(entry or {}), "slug": slug, "known": known}
+    return msgspec.convert(merged, ModelInfo)

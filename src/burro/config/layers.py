@@ -1,0 +1,128 @@
+"""Reading config.toml and ``-c key.path=VALUE`` overrides into validated layers."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+from burro.config.errors import ConfigError
+from burro.protocol.common import ReasoningEffort, ReasoningSummary
+
+ApprovalPolicy = Literal["untrusted", "on-failure", "on-request", "never"]
+SandboxMode = Literal["read-only", "workspace-write", "danger-full-access"]
+
+
+class SandboxWorkspaceWrite(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    writable_roots: list[str] = []
+    network_access: bool = False
+    exclude_tmpdir_env_var: bool = False
+    exclude_slash_tmp: bool = False
+
+
+class Layer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Keys allowed at the top level of config.toml and inside ``[profiles.NAME]``."""
+
+    model: str | None = None
+    model_provider: str | None = None
+    model_reasoning_effort: ReasoningEffort | None = None
+    model_reasoning_summary: ReasoningSummary | None = None
+    model_context_window: int | None = None
+    model_auto_compact_token_limit: int | None = None
+    model_providers: dict[str, dict[str, Any]] = {}
+    approval_policy: ApprovalPolicy | None = None
+    sandbox_mode: SandboxMode | None = None
+    sandbox_workspace_write: SandboxWorkspaceWrite | None = None
+    project_doc_max_bytes: int | None = None
+    project_doc_fallback_filenames: list[str] | None = None
+    developer_instructions: str | None = None
+    tool_output_token_limit: int | None = None
+    hide_agent_reasoning: bool | None = None
+    show_raw_agent_reasoning: bool | None = None
+    notify: list[str] | None = None
+
+
+class ConfigFile(Layer, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    profile: str | None = None
+    profiles: dict[str, Layer] = {}
+
+
+_AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$")
+_UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
+
+
+def _dotted(path: str) -> str:
+    parts = re.findall(r"\.([A-Za-z0-9_\-]+)|\[(\d+)\]|\['([^']*)'\]", path)
+    out: list[str] = []
+    for name, index, quoted in parts:
+        out.append(name or quoted or f"[{index}]")
+    return ".".join(out).replace(".[", "[")
+
+
+def explain_validation(
+    err: msgspec.ValidationError, *, source: str, prefix: str = ""
+) -> ConfigError:
+    """Turn a msgspec error into one line that names the offending key."""
+    m = _AT.match(str(err))
+    what = m.group("what") if m else str(err)
+    path = _dotted(m.group("path") or "") if m else ""
+    path = ".".join(p for p in (prefix, path) if p)
+    unknown = _UNKNOWN.match(what)
+    if unknown:
+        key = ".".join(p for p in (path, unknown.group("field")) if p)
+        return ConfigError(f"{source}: unknown key `{key}`; remove it or fix its spelling")
+    where = f"`{path}`" if path else "the top level"
+    return ConfigError(f"{source}: invalid value for {where}: {what}")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file or move it away") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from exc
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Parse ``key.path=TOML_VALUE``; a value that is not valid TOML is taken as a string."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError(f"-c {text!r}: expected key.path=VALUE, e.g. -c model=\"gpt-5.5\"")
+    parts = [p.strip().strip('"') for p in key.split(".")]
+    if any(not p for p in parts):
+        raise ConfigError(f"-c {text!r}: empty key segment in {key!r}")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return parts, value
+
+
+def set_path(target: dict[str, Any], parts: list[str], value: Any) -> None:
+    node = target
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[parts[-1]] = value
+
+
+def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        old = out.get(key)
+        if isinstance(old, dict) and isinstance(value, dict):
+            out[key] = deep_merge(old, value)
+        else:
+            out[key] = value
+    return out

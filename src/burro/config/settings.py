@@ -1,0 +1,173 @@
+"""Layered settings -> one frozen Settings object.
+
+Layers, low to high: built-in defaults < ``BURRO_HOME/config.toml`` < the selected
+``[profiles.NAME]`` < ``-c key.path=VALUE`` overrides < explicit flags (-m, ...)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from burro.config.catalog import builtin_providers, model_info, provider_from_table
+from burro.config.errors import ConfigError
+from burro.config.layers import (
+    ApprovalPolicy,
+    ConfigFile,
+    Layer,
+    SandboxMode,
+    deep_merge,
+    explain_validation,
+    parse_override,
+    read_toml,
+    set_path,
+)
+from burro.config.types import ModelInfo, ProviderInfo
+from burro.protocol.common import ReasoningEffort, ReasoningSummary
+
+DEFAULT_MODEL = "gpt-5.5"
+DEFAULT_PROVIDER = "openai"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    burro_home: Path
+    cwd: Path
+    model: str
+    provider_id: str
+    provider: ProviderInfo
+    model_info: ModelInfo
+    effort: ReasoningEffort | None
+    summary: ReasoningSummary | None
+    approval_policy: ApprovalPolicy = "on-request"
+    sandbox_mode: SandboxMode = "read-only"
+    writable_roots: tuple[str, ...] = ()
+    network_access: bool = False
+    project_doc_max_bytes: int = 32 * 1024
+    project_doc_fallback_filenames: tuple[str, ...] = ()
+    developer_instructions: str | None = None
+    tool_output_bytes: int = 10_000
+    hide_agent_reasoning: bool = False
+    auto_compact_token_limit: int | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def context_window(self) -> int:
+        return self.model_info.context_window
+
+    def api_key(self, env: Mapping[str, str]) -> str | None:
+        key = self.provider.env_key
+        return env.get(key) or None if key else None
+
+
+def burro_home(env: Mapping[str, str]) -> Path:
+    raw = env.get("BURRO_HOME")
+    return Path(raw).expanduser() if raw else Path.home() / ".burro"
+
+
+def _validate(data: dict[str, Any], *, source: str) -> ConfigFile:
+    profiles = data.get("profiles")
+    if isinstance(profiles, dict):
+        for name, table in profiles.items():
+            try:
+                msgspec.convert(table, Layer)
+            except msgspec.ValidationError as exc:
+                raise explain_validation(exc, source=source, prefix=f"profiles.{name}") from exc
+    try:
+        return msgspec.convert(data, ConfigFile)
+    except msgspec.ValidationError as exc:
+        raise explain_validation(exc, source=source) from exc
+
+
+def load_settings(
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    overrides: Sequence[str] = (),
+    profile: str | None = None,
+    model: str | None = None,
+    provider: str | None = None,
+    sandbox_mode: SandboxMode | None = None,
+    approval_policy: ApprovalPolicy | None = None,
+) -> Settings:
+    env = os.environ if env is None else env
+    home = burro_home(env)
+    config_path = home / "config.toml"
+    file_data = read_toml(config_path)
+    _validate(file_data, source=str(config_path))
+
+    cli_data: dict[str, Any] = {}
+    for text in overrides:
+        parts, value = parse_override(text)
+        set_path(cli_data, parts, value)
+    merged = deep_merge(file_data, cli_data)
+    base = _validate(merged, source="config (-c overrides)")
+
+    profile_name = profile or base.profile
+    if profile_name:
+        prof = base.profiles.get(profile_name)
+        if prof is None:
+            known = ", ".join(sorted(base.profiles)) or "none defined"
+            raise ConfigError(
+                f"profile `{profile_name}` not found in {config_path} (profiles: {known})"
+            )
+        merged = deep_merge(deep_merge(file_data, msgspec.to_builtins(prof)), cli_data)
+    layer: Layer = _validate(merged, source="config")
+
+    provider_id = provider or layer.model_provider or DEFAULT_PROVIDER
+    tables = builtin_providers()
+    for pid, table in layer.model_providers.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"config: `model_providers.{pid}` must be a table")
+        tables[pid] = deep_merge(tables.get(pid, {}), table)
+    if provider_id not in tables:
+        known = ", ".join(sorted(tables))
+        raise ConfigError(
+            f"unknown model_provider `{provider_id}`; use one of {known} or define "
+            f"[model_providers.{provider_id}] with base_url and wire_api"
+        )
+    provider_info = provider_from_table(provider_id, tables[provider_id])
+
+    slug = model or layer.model or DEFAULT_MODEL
+    info = model_info(slug)
+    if layer.model_context_window:
+        info = msgspec.structs.replace(info, context_window=layer.model_context_window)
+    warnings: list[str] = []
+    if not info.known:
+        warnings.append(
+            f"model `{slug}` is not in burro's model table; using defaults "
+            f"(context window {info.context_window} tokens)"
+        )
+    effort = layer.model_reasoning_effort or info.default_reasoning_effort
+    if not info.supports_reasoning and layer.model_reasoning_effort is None:
+        effort = None
+    summary = layer.model_reasoning_summary or info.default_reasoning_summary
+    ws = layer.sandbox_workspace_write
+    token_limit = layer.tool_output_token_limit
+    return Settings(
+        burro_home=home,
+        cwd=cwd,
+        model=slug,
+        provider_id=provider_id,
+        provider=provider_info,
+        model_info=info,
+        effort=effort,
+        summary=summary if info.supports_reasoning_summaries else None,
+        approval_policy=approval_policy or layer.approval_policy or "on-request",
+        sandbox_mode=sandbox_mode or layer.sandbox_mode or "read-only",
+        writable_roots=tuple(ws.writable_roots) if ws else (),
+        network_access=ws.network_access if ws else False,
+        project_doc_max_bytes=(
+            layer.project_doc_max_bytes if layer.project_doc_max_bytes is not None else 32 * 1024
+        ),
+        project_doc_fallback_filenames=tuple(layer.project_doc_fallback_filenames or ()),
+        developer_instructions=layer.developer_instructions,
+        tool_output_bytes=token_limit * 4 if token_limit else info.tool_output_bytes,
+        hide_agent_reasoning=bool(layer.hide_agent_reasoning),
+        auto_compact_token_limit=layer.model_auto_compact_token_limit,
+        warnings=tuple(warnings),
+    )
