@@ -1,0 +1,179 @@
+"""Run one command in its own process group, stream its output, and always clean up.
+
+The main process's exit is observed directly (not through pipe closure), so a
+grandchild that keeps stdout open cannot hang the call: pipes are drained for a
+bounded time after the exit, then the whole group is killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+Stream = Literal["stdout", "stderr"]
+
+DEFAULT_MAX_KEEP_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_DELTAS = 10_000
+TIMEOUT_EXIT_CODE = 124
+_STREAMS: dict[int, Stream] = {1: "stdout", 2: "stderr"}
+
+
+class OutputCollector:
+    """Decodes both pipes incrementally (bad UTF-8 is replaced), keeps the combined text in
+    arrival order up to a memory cap, and forwards a bounded number of chunks as deltas."""
+
+    def __init__(
+        self,
+        on_delta: Callable[[Stream, str], None] | None = None,
+        *,
+        max_keep_bytes: int = DEFAULT_MAX_KEEP_BYTES,
+        max_deltas: int = DEFAULT_MAX_DELTAS,
+    ) -> None:
+        self._on_delta = on_delta
+        self._max_keep = max_keep_bytes
+        self._max_deltas = max_deltas
+        self._deltas = 0
+        self._kept = 0
+        self._parts: list[str] = []
+        self.cut = False
+        factory = codecs.getincrementaldecoder("utf-8")
+        self._decoders = {1: factory(errors="replace"), 2: factory(errors="replace")}
+
+    def feed(self, fd: int, data: bytes, *, final: bool = False) -> None:
+        decoder = self._decoders.get(fd)
+        if decoder is None:
+            return
+        text = decoder.decode(data, final)
+        if not text:
+            return
+        self._keep(text, len(data))
+        if self._on_delta is not None and self._deltas < self._max_deltas:
+            self._deltas += 1
+            self._on_delta(_STREAMS[fd], text)
+
+    def _keep(self, text: str, nbytes: int) -> None:
+        if self.cut:
+            return
+        room = self._max_keep - self._kept
+        if nbytes > room:
+            self.cut = True
+            text = text[: max(room, 0)]
+        self._kept += nbytes
+        self._parts.append(text)
+
+    def finish(self) -> None:
+        """Flush incomplete multi-byte sequences at the end of each stream."""
+        for fd in _STREAMS:
+            self.feed(fd, b"", final=True)
+
+    def text(self) -> str:
+        body = "".join(self._parts)
+        if self.cut:
+            mib = self._max_keep // (1024 * 1024)
+            body += f"\n[output after the first {mib} MiB was not kept]\n"
+        return body
+
+
+@dataclass
+class ExecOutcome:
+    exit_code: int
+    timed_out: bool
+    duration_ms: int
+
+
+class _Protocol(asyncio.SubprocessProtocol):
+    def __init__(self, loop: asyncio.AbstractEventLoop, sink: OutputCollector) -> None:
+        self._sink = sink
+        self._open = {1, 2}
+        self.exited: asyncio.Future[None] = loop.create_future()
+        self.pipes_closed: asyncio.Future[None] = loop.create_future()
+
+    def pipe_data_received(self, fd: int, data: bytes) -> None:
+        self._sink.feed(fd, data)
+
+    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
+        self._open.discard(fd)
+        if not self._open and not self.pipes_closed.done():
+            self.pipes_closed.set_result(None)
+
+    def process_exited(self) -> None:
+        if not self.exited.done():
+            self.exited.set_result(None)
+
+
+def kill_group(pgid: int) -> None:
+    """SIGKILL every process of group ``pgid``; a group that is already gone is fine."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+async def _settle(fut: asyncio.Future[None], timeout: float) -> bool:
+    if not fut.done():
+        await asyncio.wait({fut}, timeout=timeout)
+    return fut.done()
+
+
+async def run_process(
+    argv: list[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None,
+    timeout_s: float,
+    sink: OutputCollector,
+    drain_timeout_s: float = 2.0,
+) -> ExecOutcome:
+    """Run ``argv`` in a new session with stdin from /dev/null; feed output into ``sink``.
+
+    On timeout the group is killed and the exit code is 124. On cancellation the group is
+    killed and CancelledError propagates. Raises OSError if the program cannot start.
+    """
+    loop = asyncio.get_running_loop()
+    started = time.monotonic()
+    transport, proto = await loop.subprocess_exec(
+        lambda: _Protocol(loop, sink),
+        *argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        start_new_session=True,
+    )
+    pgid = transport.get_pid()
+    timed_out = False
+    try:
+        if not await _settle(proto.exited, timeout_s):
+            timed_out = True
+            kill_group(pgid)
+            await _settle(proto.exited, 5.0)
+        if not await _settle(proto.pipes_closed, drain_timeout_s):
+            # Something else in the group still holds the pipes open.
+            kill_group(pgid)
+            await _settle(proto.pipes_closed, 1.0)
+    except BaseException:
+        kill_group(pgid)
+        raise
+    finally:
+        transport.close()
+        sink.finish()
+    duration_ms = int((time.monotonic() - started) * 1000)
+    code = transport.get_returncode()
+    if timed_out:
+        exit_code = TIMEOUT_EXIT_CODE
+    elif code is None:
+        exit_code = -1
+    elif code < 0:
+        exit_code = 128 - code  # killed by a signal: the shell's 128+N convention
+    else:
+        exit_code = code
+    return ExecOutcome(exit_code=exit_code, timed_out=timed_out, duration_ms=duration_ms)
