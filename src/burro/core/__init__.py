@@ -1,0 +1,1 @@
+"""The agent: session actor, turn loop, context, rollout. Front ends use ``core.api``."""

@@ -1,0 +1,125 @@
+"""The session actor: front ends ``submit`` Ops and read Events; one turn at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from burro.core.state import SessionState
+from burro.core.turn import Turn
+from burro.protocol.events import (
+    AgentMessage,
+    Event,
+    ExecCommandEnd,
+    PatchApplyEnd,
+    PlanUpdate,
+    SessionConfigured,
+    ShutdownComplete,
+    TokenCount,
+    ToolCallEnd,
+    TurnAborted,
+    TurnComplete,
+    TurnFailed,
+    TurnStarted,
+    UserMessageEvent,
+    Warning,
+)
+from burro.protocol.items import Message
+from burro.protocol.ops import (
+    Compact,
+    ExecApproval,
+    Interrupt,
+    Op,
+    OverrideTurnContext,
+    PatchApproval,
+    Shutdown,
+    UserTurn,
+)
+
+# Events worth keeping in the rollout (deltas and begin events are not).
+PERSISTED_EVENTS = (
+    TurnStarted,
+    TurnComplete,
+    TurnAborted,
+    TurnFailed,
+    UserMessageEvent,
+    AgentMessage,
+    ExecCommandEnd,
+    PatchApplyEnd,
+    PlanUpdate,
+    ToolCallEnd,
+    TokenCount,
+)
+
+
+class Session:
+    def __init__(
+        self, state: SessionState, *, configured: SessionConfigured, warnings: list[str]
+    ) -> None:
+        self._ops: asyncio.Queue[Op] = asyncio.Queue()
+        self._events: asyncio.Queue[Event] = asyncio.Queue()
+        self._configured = configured
+        self._warnings = warnings
+        self._turn: asyncio.Task[None] | None = None
+        state.emit = self._publish
+        self.state = state
+
+    # -- the door ------------------------------------------------------------------------
+    def submit(self, op: Op) -> None:
+        self._ops.put_nowait(op)
+
+    async def next_event(self) -> Event:
+        return await self._events.get()
+
+    def _publish(self, event: Event) -> None:
+        if isinstance(event, PERSISTED_EVENTS) and self.state.rollout is not None:
+            self.state.rollout.event(event)
+        self._events.put_nowait(event)
+
+    # -- the actor loop ------------------------------------------------------------------
+    async def run(self) -> None:
+        self._publish(self._configured)
+        for text in self._warnings:
+            self._publish(Warning(message=text))
+        try:
+            while True:
+                op = await self._ops.get()
+                if isinstance(op, Shutdown):
+                    break
+                await self._handle(op)
+        finally:
+            await self._stop_turn()
+            await self.state.client.aclose()
+            if self.state.rollout is not None:
+                self.state.rollout.close()
+            self._publish(ShutdownComplete())
+
+    async def _handle(self, op: Op) -> None:
+        st = self.state
+        if isinstance(op, UserTurn):
+            if self._turn is not None and not self._turn.done():
+                # Input typed during a turn joins that turn.
+                st.pending_input.append(Message(role="user", content=list(op.items)))
+                return
+            turn = Turn(st, turn_id=f"turn_{uuid.uuid4().hex[:12]}", op=op)
+            self._turn = asyncio.create_task(turn.run(), name="burro-turn")
+        elif isinstance(op, Interrupt):
+            await self._stop_turn()
+        elif isinstance(op, OverrideTurnContext):
+            if op.effort is not None:
+                st.effort = op.effort
+            if op.summary is not None:
+                st.summary = op.summary
+            if op.model is not None:
+                st.model = op.model
+        elif isinstance(op, Compact):
+            self._publish(Warning(message="compaction is not available yet"))
+        elif isinstance(op, ExecApproval | PatchApproval):
+            self._publish(Warning(message=f"no approval pending for call {op.call_id}"))
+
+    async def _stop_turn(self) -> None:
+        task = self._turn
+        if task is None or task.done():
+            return
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -1,0 +1,210 @@
+"""One turn of the agent loop: sample, run tools as their calls complete, repeat
+until the model answers without tool calls and no user input is waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from burro.core.context import data_text
+from burro.core.state import SessionState
+from burro.core.tool_runtime import ToolRuntime, aborted_output
+from burro.models import ModelError
+from burro.protocol.common import ErrorInfo, TokenUsage
+from burro.protocol.events import (
+    AgentMessage,
+    AgentMessageDelta,
+    ReasoningDeltaEvent,
+    ReasoningEvent,
+    StreamRetry,
+    TokenCount,
+    TurnAborted,
+    TurnComplete,
+    TurnFailed,
+    TurnStarted,
+    UserMessageEvent,
+)
+from burro.protocol.items import CustomToolCall, FunctionCall, Message, Reasoning, TextPart
+from burro.protocol.model import Completed, ItemDone, Prompt, ReasoningDelta, TextDelta
+from burro.protocol.ops import UserTurn
+from burro.util.backoff import backoff_delay
+
+
+class TurnFailedError(Exception):
+    def __init__(self, info: ErrorInfo) -> None:
+        super().__init__(info.message)
+        self.info = info
+
+
+class Turn:
+    def __init__(self, state: SessionState, *, turn_id: str, op: UserTurn) -> None:
+        self.state = state
+        self.turn_id = turn_id
+        self.op = op
+        self.usage = TokenUsage()
+        self.last_message: str | None = None
+        self._runtime: ToolRuntime | None = None
+        self._recorded: set[str] = set()
+
+    # -- entry point -------------------------------------------------------------------
+    async def run(self) -> None:
+        st = self.state
+        self._emit(TurnStarted(turn_id=self.turn_id, model_context_window=st.settings.context_window))
+        msg = Message(role="user", content=list(self.op.items))
+        st.record(msg)
+        self._emit(UserMessageEvent(turn_id=self.turn_id, text=msg.text()))
+        try:
+            first = True
+            while True:
+                if not first:
+                    self._drain_pending_input()
+                first = False
+                follow_up = await self._sample_with_retries()
+                if not follow_up and not st.pending_input:
+                    break
+        except asyncio.CancelledError:
+            await self._abort()
+            return
+        except TurnFailedError as exc:
+            self._emit(TurnFailed(turn_id=self.turn_id, error=exc.info, usage=self.usage))
+            return
+        self._emit(
+            TurnComplete(turn_id=self.turn_id, last_agent_message=self.last_message, usage=self.usage)
+        )
+
+    # -- sampling ------------------------------------------------------------------------
+    def _prompt(self) -> Prompt:
+        st = self.state
+        info = st.settings.model_info
+        return Prompt(
+            model=st.model,
+            instructions=st.instructions,
+            items=list(st.history),
+            tools=st.registry.specs(),
+            parallel_tool_calls=info.supports_parallel_tool_calls,
+            effort=self.op.effort or st.effort,
+            summary=self.op.summary or st.summary,
+            output_schema=self.op.output_schema,
+            cache_key=st.session_id,
+            max_output_tokens=info.max_output_tokens,
+        )
+
+    async def _sample_with_retries(self) -> bool:
+        provider = self.state.settings.provider
+        attempt = 0
+        while True:
+            try:
+                return await self._sample_once(self._prompt())
+            except ModelError as exc:
+                if not exc.retryable:
+                    raise TurnFailedError(exc.to_error_info()) from exc
+                if attempt >= provider.stream_max_retries:
+                    info = exc.to_error_info()
+                    raise TurnFailedError(
+                        ErrorInfo(
+                            code=info.code,
+                            message=f"{info.message} (gave up after {attempt} retries)",
+                        )
+                    ) from exc
+                attempt += 1
+                delay = backoff_delay(
+                    attempt, base_ms=provider.retry_base_delay_ms, retry_after=exc.retry_after
+                )
+                self._emit(
+                    StreamRetry(
+                        turn_id=self.turn_id,
+                        attempt=attempt,
+                        max_attempts=provider.stream_max_retries,
+                        delay_s=round(delay, 3),
+                        message=str(exc),
+                    )
+                )
+                await asyncio.sleep(delay)
+
+    async def _sample_once(self, prompt: Prompt) -> bool:
+        st = self.state
+        runtime = ToolRuntime(
+            st.registry,
+            make_context=lambda call_id, wd: st.tool_context(
+                turn_id=self.turn_id, call_id=call_id, workdir=wd
+            ),
+            emit=st.emit,
+            turn_id=self.turn_id,
+        )
+        self._runtime = runtime
+        failure: ModelError | None = None
+        try:
+            async for ev in st.client.stream(prompt):
+                self._on_stream_event(ev, runtime)
+        except ModelError as exc:
+            failure = exc  # calls already started still finish and are recorded: no re-run
+        await self._drain(runtime)
+        if failure is not None:
+            raise failure
+        return bool(runtime.calls)
+
+    def _on_stream_event(self, ev: Any, runtime: ToolRuntime) -> None:
+        tid = self.turn_id
+        if isinstance(ev, TextDelta):
+            self._emit(AgentMessageDelta(turn_id=tid, item_id=ev.item_id, delta=ev.delta))
+        elif isinstance(ev, ReasoningDelta):
+            self._emit(ReasoningDeltaEvent(turn_id=tid, item_id=ev.item_id, delta=ev.delta))
+        elif isinstance(ev, ItemDone):
+            item = ev.item
+            self.state.record(item)
+            if isinstance(item, FunctionCall | CustomToolCall):
+                runtime.start(item)
+            elif isinstance(item, Message) and item.role == "assistant":
+                self.last_message = item.text()
+                self._emit(AgentMessage(turn_id=tid, item_id=ev.item_id, text=self.last_message))
+            elif isinstance(item, Reasoning):
+                self._emit(ReasoningEvent(turn_id=tid, item_id=ev.item_id, text=item.text()))
+        elif isinstance(ev, Completed) and ev.usage is not None:
+            self.usage = self.usage.plus(ev.usage)
+            st = self.state
+            st.usage = st.usage.plus(ev.usage)
+            self._emit(
+                TokenCount(
+                    turn_id=tid,
+                    last=ev.usage,
+                    turn_total=self.usage,
+                    session_total=st.usage,
+                    model_context_window=st.settings.context_window,
+                )
+            )
+
+    async def _drain(self, runtime: ToolRuntime) -> None:
+        """Record outputs in call order (whatever order the tools finished in)."""
+        for call, task, _ in runtime.calls:
+            out = await task
+            self.state.record(out)
+            self._recorded.add(call.call_id)
+
+    # -- interrupt -----------------------------------------------------------------------
+    async def _abort(self) -> None:
+        runtime = self._runtime
+        if runtime is not None:
+            await runtime.cancel_all()
+            for call, task, started in runtime.calls:
+                if call.call_id in self._recorded:
+                    continue
+                out = None
+                if task.done() and not task.cancelled() and task.exception() is None:
+                    out = task.result()
+                self.state.record(out or aborted_output(call, elapsed_s=time.monotonic() - started))
+                self._recorded.add(call.call_id)
+        self.state.record(
+            Message(role="user", content=[TextPart(text=data_text("turn_aborted.md").strip())])
+        )
+        self._emit(TurnAborted(turn_id=self.turn_id, reason="interrupted"))
+
+    def _drain_pending_input(self) -> None:
+        st = self.state
+        while st.pending_input:
+            msg = st.pending_input.pop(0)
+            st.record(msg)
+            self._emit(UserMessageEvent(turn_id=self.turn_id, text=msg.text()))
+
+    def _emit(self, event: Any) -> None:
+        self.state.emit(event)

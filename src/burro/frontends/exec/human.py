@@ -1,0 +1,98 @@
+"""Human-readable progress for ``burro exec``: everything goes to stderr; only the
+final message goes to stdout (written by the runner)."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from burro.protocol import events as ev
+
+_MAX_OUTPUT_LINES = 12
+
+
+class HumanRenderer:
+    def __init__(self, out: TextIO, *, color: bool, show_reasoning: bool = True) -> None:
+        self._out = out
+        self._color = color
+        self._show_reasoning = show_reasoning
+
+    def _style(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self._color else text
+
+    def _line(self, text: str = "") -> None:
+        self._out.write(text + "\n")
+        self._out.flush()
+
+    def render(self, event: ev.Event) -> None:  # noqa: PLR0912
+        if isinstance(event, ev.SessionConfigured):
+            effort = f" · effort {event.reasoning_effort}" if event.reasoning_effort else ""
+            self._line(self._style(f"burro · {event.model} ({event.provider}){effort}", "1"))
+            self._line(self._style(f"session {event.session_id} · {event.cwd}", "2"))
+        elif isinstance(event, ev.UserMessageEvent):
+            self._line(self._style("user", "36;1"))
+            self._line(event.text)
+        elif isinstance(event, ev.ReasoningEvent) and self._show_reasoning and event.text:
+            self._line(self._style("thinking", "35;1"))
+            self._line(self._style(event.text, "3"))
+        elif isinstance(event, ev.ExecCommandBegin):
+            self._line(self._style("exec", "35;1") + f" {event.command}")
+        elif isinstance(event, ev.ExecCommandEnd):
+            ok = event.status == "completed" and event.exit_code == 0
+            mark = self._style("✓", "32") if ok else self._style("✗", "31")
+            what = "timed out" if event.status == "timed_out" else f"exit {event.exit_code}"
+            if event.status == "aborted":
+                what = "aborted"
+            self._line(f"  {mark} {what} · {event.duration_ms} ms")
+            lines = event.aggregated_output.splitlines()
+            for text in lines[:_MAX_OUTPUT_LINES]:
+                self._line(self._style("  " + text[:200], "2"))
+            if len(lines) > _MAX_OUTPUT_LINES:
+                self._line(self._style(f"  … +{len(lines) - _MAX_OUTPUT_LINES} lines", "2"))
+        elif isinstance(event, ev.PatchApplyEnd):
+            status = self._style("applied", "32") if event.success else self._style("failed", "31")
+            self._line(self._style("apply_patch", "35;1") + f" {status}")
+            for change in event.changes:
+                self._line(f"  {change.kind[0].upper()} {change.move_path or change.path}")
+                for dl in change.unified_diff.splitlines()[:40]:
+                    code = "32" if dl.startswith("+") else "31" if dl.startswith("-") else "2"
+                    self._line("    " + self._style(dl, code))
+            if not event.success and event.stderr:
+                self._line(self._style("  " + event.stderr.strip(), "31"))
+        elif isinstance(event, ev.PlanUpdate):
+            self._line(self._style("plan", "35;1"))
+            for step in event.plan:
+                box = {"completed": "[x]", "in_progress": "[~]", "pending": "[ ]"}[step.status]
+                self._line(f"  {box} {step.step}")
+        elif isinstance(event, ev.ToolCallEnd):
+            mark = "✓" if event.success else "✗"
+            first = event.output.splitlines()[0] if event.output else ""
+            self._line(self._style(event.tool, "35;1") + f" {mark} {first[:160]}")
+        elif isinstance(event, ev.AgentMessage):
+            self._line(self._style("burro", "34;1"))
+            self._line(event.text)
+        elif isinstance(event, ev.StreamRetry):
+            self._line(
+                self._style(
+                    f"reconnecting {event.attempt}/{event.max_attempts} in {event.delay_s:.1f}s: "
+                    f"{event.message}",
+                    "33",
+                )
+            )
+        elif isinstance(event, ev.Warning):
+            self._line(self._style(f"warning: {event.message}", "33"))
+        elif isinstance(event, ev.Error):
+            self._line(self._style(f"error: {event.error.message}", "31"))
+        elif isinstance(event, ev.TurnFailed):
+            self._line(self._style(f"error: {event.error.message}", "31;1"))
+        elif isinstance(event, ev.TurnAborted):
+            self._line(self._style("turn interrupted", "33;1"))
+        elif isinstance(event, ev.TurnComplete):
+            u = event.usage
+            self._line(
+                self._style(
+                    f"tokens used: {u.input_tokens + u.output_tokens} "
+                    f"(input {u.input_tokens}, cached {u.cached_input_tokens}, "
+                    f"output {u.output_tokens}, reasoning {u.reasoning_output_tokens})",
+                    "2",
+                )
+            )

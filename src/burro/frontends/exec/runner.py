@@ -1,0 +1,160 @@
+"""``burro exec``: one task, headless. Progress on stderr, the final message on stdout,
+or one JSON event per line with ``--json``."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import mimetypes
+import os
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from burro.protocol import events as ev
+from burro.protocol.items import ContentPart, ImagePart, TextPart
+from burro.protocol.ops import Interrupt, Shutdown, UserTurn
+
+
+@dataclass(kw_only=True)
+class ExecOptions:
+    prompt: str | None
+    json: bool = False
+    model: str | None = None
+    profile: str | None = None
+    overrides: list[str] = field(default_factory=list)
+    cd: str | None = None
+    skip_git_repo_check: bool = False
+    output_last_message: str | None = None
+    output_schema: str | None = None
+    images: list[str] = field(default_factory=list)
+    ephemeral: bool = False
+    provider: str | None = None
+    sandbox: str | None = None
+    color: str = "auto"
+
+
+class ExecUsageError(Exception):
+    """A bad exec invocation: one line for stderr, exit code 1."""
+
+
+def _read_prompt(opts: ExecOptions) -> str:
+    if opts.prompt is not None and opts.prompt != "-":
+        return opts.prompt
+    if opts.prompt is None and sys.stdin.isatty():
+        raise ExecUsageError(
+            "No prompt provided. Pass one as an argument or pipe it into stdin (burro exec -)."
+        )
+    text = sys.stdin.read()
+    if not text.strip():
+        raise ExecUsageError("The prompt read from stdin is empty.")
+    return text
+
+
+def _image_part(path: str) -> ImagePart:
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ExecUsageError(f"--image {path}: cannot read ({exc.strerror})") from exc
+    mime = mimetypes.guess_type(p.name)[0] or "image/png"
+    if not mime.startswith("image/"):
+        raise ExecUsageError(f"--image {path}: not an image file")
+    return ImagePart(image_url=f"data:{mime};base64,{base64.b64encode(data).decode()}")
+
+
+def _load_schema(path: str) -> dict[str, Any]:
+    try:
+        schema = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ExecUsageError(f"--output-schema {path}: cannot read ({exc.strerror})") from exc
+    except ValueError as exc:
+        raise ExecUsageError(f"--output-schema {path}: not valid JSON ({exc})") from exc
+    if not isinstance(schema, dict):
+        raise ExecUsageError(f"--output-schema {path}: must be a JSON object (a JSON Schema)")
+    return schema
+
+
+def run_exec(opts: ExecOptions) -> int:
+    """Entry point used by the CLI. Returns the process exit code."""
+    from burro.config import ConfigError, load_settings
+    from burro.core.api import in_git_repo
+    from burro.core.errors import CoreError
+
+    try:
+        cwd = Path(opts.cd).resolve() if opts.cd else Path.cwd()
+        if not cwd.is_dir():
+            raise ExecUsageError(f"-C {opts.cd}: not a directory")
+        if not opts.skip_git_repo_check and not in_git_repo(cwd):
+            raise ExecUsageError(
+                "Not inside a git repository; run burro in a repository or pass "
+                "--skip-git-repo-check."
+            )
+        prompt = _read_prompt(opts)
+        parts: list[ContentPart] = [TextPart(text=prompt)]
+        parts.extend(_image_part(p) for p in opts.images)
+        schema = _load_schema(opts.output_schema) if opts.output_schema else None
+        settings = load_settings(
+            cwd=cwd,
+            overrides=opts.overrides,
+            profile=opts.profile,
+            model=opts.model,
+            provider=opts.provider,
+            approval_policy="never",
+        )
+        op = UserTurn(items=parts, output_schema=schema)
+        return asyncio.run(_drive(opts, settings, op))
+    except (ExecUsageError, ConfigError, CoreError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
+
+
+async def _drive(opts: ExecOptions, settings: Any, op: UserTurn) -> int:
+    from burro.core.api import start_session
+    from burro.frontends.exec.human import HumanRenderer
+    from burro.frontends.exec.jsonl import JsonlMapper
+
+    handle = await start_session(settings, ephemeral=opts.ephemeral)
+    loop = asyncio.get_running_loop()
+    interrupts = 0
+
+    def on_signal() -> None:
+        nonlocal interrupts
+        interrupts += 1
+        if interrupts > 2:
+            os._exit(130)
+        handle.submit(Interrupt() if interrupts == 1 else Shutdown())
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
+
+    color = opts.color == "always" or (opts.color == "auto" and sys.stderr.isatty())
+    human = None if opts.json else HumanRenderer(sys.stderr, color=color)
+    mapper = JsonlMapper() if opts.json else None
+    handle.submit(op)
+    last_message: str | None = None
+    ok = False
+    async for event in handle.events():
+        if mapper is not None:
+            for line in mapper.map(event):
+                sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        elif human is not None:
+            human.render(event)
+        if isinstance(event, ev.TurnComplete):
+            last_message, ok = event.last_agent_message, True
+            handle.submit(Shutdown())
+        elif isinstance(event, ev.TurnFailed | ev.TurnAborted):
+            handle.submit(Shutdown())
+    await handle.wait_closed()
+    if human is not None and last_message:
+        sys.stdout.write(last_message.rstrip("\n") + "\n")
+        sys.stdout.flush()
+    if opts.output_last_message:
+        if last_message is None:
+            sys.stderr.write("warning: no final message to write to --output-last-message\n")
+        Path(opts.output_last_message).write_text(last_message or "", encoding="utf-8")
+    return 0 if ok else 1
