@@ -19,6 +19,8 @@ from burro.core.state import SessionState
 from burro.protocol.events import Event, SessionConfigured, ShutdownComplete
 from burro.protocol.ops import Op
 
+__all__ = ["CoreError", "SessionHandle", "in_git_repo", "start_session"]
+
 
 class SessionHandle:
     """A running session. ``events()`` yields every Event until shutdown completes."""

@@ -81,8 +81,7 @@ def _load_schema(path: str) -> dict[str, Any]:
 def run_exec(opts: ExecOptions) -> int:
     """Entry point used by the CLI. Returns the process exit code."""
     from burro.config import ConfigError, load_settings
-    from burro.core.api import in_git_repo
-    from burro.core.errors import CoreError
+    from burro.core.api import CoreError, in_git_repo
 
     try:
         cwd = Path(opts.cd).resolve() if opts.cd else Path.cwd()

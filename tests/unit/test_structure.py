@@ -1,0 +1,47 @@
+"""Project rules that are cheap to check on every run."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("pydantic", "rich", "textual", "openai", "anthropic")
+
+
+def test_no_source_file_over_800_lines() -> None:
+    too_long = []
+    for path in sorted((ROOT / "src").rglob("*.py")):
+        n = sum(1 for _ in path.open(encoding="utf-8"))
+        if n > 800:
+            too_long.append(f"{path.relative_to(ROOT)}: {n} lines")
+    assert not too_long, "split these files by responsibility:\n" + "\n".join(too_long)
+
+
+def _imported_modules(code: str) -> set[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True, text=True, env=env, check=True, cwd=ROOT,
+    )
+    mods = set()
+    for line in out.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            mods.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return mods
+
+
+def test_version_and_exec_paths_import_nothing_heavy() -> None:
+    code = (
+        "import burro.cli, burro.frontends.exec.runner, burro.frontends.exec.jsonl, "
+        "burro.frontends.exec.human, burro.core.api, burro.models, burro.tools, burro.config"
+    )
+    mods = _imported_modules(code)
+    assert not (mods & set(HEAVY)), f"heavy imports on the startup path: {mods & set(HEAVY)}"
+
+
+def test_version_is_fast_path() -> None:
+    out = subprocess.run(
+        [Path(sys.executable).parent / "burro", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip().startswith("burro, version ")
