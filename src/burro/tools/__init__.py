@@ -1,0 +1,15 @@
+"""Tools offered to models: shell, apply_patch, read_file, list_dir, grep_files, update_plan,
+view_image. The core builds a registry from the model's tool list and runs calls through it."""
+
+from burro.tools.base import Tool, ToolContext, ToolError, ToolResult
+from burro.tools.registry import ToolConfigError, ToolRegistry, build_registry
+
+__all__ = [
+    "Tool",
+    "ToolConfigError",
+    "ToolContext",
+    "ToolError",
+    "ToolRegistry",
+    "ToolResult",
+    "build_registry",
+]

@@ -26,8 +26,7 @@ class Args:
             ) from None
         if not isinstance(value, dict):
             raise ToolError(
-                f"{tool}: arguments must be a JSON object like {example}, "
-                f"got {_json_type(value)}"
+                f"{tool}: arguments must be a JSON object like {example}, got {_json_type(value)}"
             )
         self.raw: dict[str, Any] = value
 
@@ -35,7 +34,9 @@ class Args:
         return ToolError(f"{self.tool}: {message}")
 
     def _missing(self, key: str) -> ToolError:
-        return self.error(f"missing required field '{key}'; send a JSON object like {self._example}")
+        return self.error(
+            f"missing required field '{key}'; send a JSON object like {self._example}"
+        )
 
     def _wrong(self, key: str, expected: str, value: Any) -> ToolError:
         return self.error(f"field '{key}' must be {expected}, got {_json_type(value)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import os
 import signal
 import subprocess
@@ -111,10 +112,8 @@ class _Protocol(asyncio.SubprocessProtocol):
 
 def kill_group(pgid: int) -> None:
     """SIGKILL every process of group ``pgid``; a group that is already gone is fine."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 async def _settle(fut: asyncio.Future[None], timeout: float) -> bool:

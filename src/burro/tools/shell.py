@@ -20,7 +20,7 @@ from burro.tools._exec import (
     Stream,
     run_process,
 )
-from burro.tools.base import ToolContext, ToolError, ToolResult
+from burro.tools.base import ToolContext, ToolResult
 from burro.util.truncate import count_lines, truncate_middle
 
 _SHELLS = frozenset({"bash", "sh", "zsh"})
@@ -28,6 +28,7 @@ _SCRIPT_FLAGS = frozenset({"-c", "-lc"})
 _EXAMPLE = '{"command": ["bash", "-lc", "ls -la"], "workdir": "."}'
 
 ShellName = Literal["shell", "shell_command"]
+EndStatus = Literal["completed", "failed", "timed_out", "aborted"]
 
 
 def to_argv(command: str | list[str]) -> list[str]:
@@ -80,7 +81,9 @@ class ShellTool:
         args = Args(self.name, payload, example=_EXAMPLE)
         raw = args.get("command")
         if raw is None:
-            raise args.error(f"missing required field 'command'; send a JSON object like {_EXAMPLE}")
+            raise args.error(
+                f"missing required field 'command'; send a JSON object like {_EXAMPLE}"
+            )
         if isinstance(raw, str):
             if not raw.strip():
                 raise args.error("field 'command' is empty")
@@ -88,12 +91,12 @@ class ShellTool:
             display = raw
         elif isinstance(raw, list) and all(isinstance(a, str) for a in raw):
             if not raw or not raw[0]:
-                raise args.error("field 'command' must not be empty, e.g. [\"ls\", \"-la\"]")
+                raise args.error('field \'command\' must not be empty, e.g. ["ls", "-la"]')
             command = [str(a) for a in raw]
             display = shlex.join(command)
         else:
             raise args.error(
-                "field 'command' must be an array of strings like [\"bash\", \"-lc\", \"ls\"] "
+                'field \'command\' must be an array of strings like ["bash", "-lc", "ls"] '
                 "or a script string"
             )
         workdir_raw = args.str_("workdir")
@@ -124,9 +127,7 @@ class ShellTool:
         )
         started = time.monotonic()
 
-        def end(
-            output: str, exit_code: int | None, status: str, duration_ms: int
-        ) -> None:
+        def end(output: str, exit_code: int | None, status: EndStatus, duration_ms: int) -> None:
             ctx.emit(
                 ExecCommandEnd(
                     turn_id=ctx.turn_id,
@@ -135,7 +136,7 @@ class ShellTool:
                     exit_code=exit_code,
                     duration_ms=duration_ms,
                     aggregated_output=output,
-                    status=status,  # type: ignore[arg-type]
+                    status=status,
                 )
             )
 
@@ -167,6 +168,7 @@ class ShellTool:
             )
 
         output = sink.text()
+        status: EndStatus
         if outcome.timed_out:
             status = "timed_out"
             model_output = f"command timed out after {timeout_ms} ms\n{output}"

@@ -1,0 +1,108 @@
+"""Which tools a model gets, in a stable order, and how a call finds its tool."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from burro.protocol.tools import ToolSpec
+from burro.tools.base import Tool, ToolError
+
+# Names a model may call that run the same tool (history written with another shell shape).
+_ALIASES = {
+    "shell": ("shell_command", "container.exec"),
+    "shell_command": ("shell", "container.exec"),
+}
+
+
+class ToolConfigError(ToolError):
+    """The tool list of a model names a tool burro does not have."""
+
+
+def _factories() -> dict[str, Callable[[], Tool | None]]:
+    from burro.tools.grep_files import GrepFilesTool
+    from burro.tools.list_dir import ListDirTool
+    from burro.tools.read_file import ReadFileTool
+    from burro.tools.shell import ShellTool
+    from burro.tools.update_plan import UpdatePlanTool
+    from burro.tools.view_image import ViewImageTool
+
+    return {
+        "shell": lambda: ShellTool(name="shell"),
+        "shell_command": lambda: ShellTool(name="shell_command"),
+        "update_plan": UpdatePlanTool,
+        "apply_patch": _apply_patch,
+        "read_file": ReadFileTool,
+        "list_dir": ListDirTool,
+        "grep_files": GrepFilesTool,
+        "view_image": ViewImageTool,
+    }
+
+
+def _apply_patch() -> Tool | None:
+    try:
+        from burro.tools.apply_patch import ApplyPatchTool  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    tool: Tool = ApplyPatchTool()
+    return tool
+
+
+def known_tool_names() -> list[str]:
+    return list(_factories())
+
+
+class ToolRegistry:
+    """The tools offered to one model, in declaration order."""
+
+    def __init__(self, tools: list[Tool], *, apply_patch_freeform: bool = False) -> None:
+        self._tools = {t.name: t for t in tools}
+        self._order = [t.name for t in tools]
+        self._freeform = apply_patch_freeform
+        self._aliases: dict[str, str] = {}
+        for name in self._order:
+            for alias in _ALIASES.get(name, ()):
+                if alias not in self._tools:
+                    self._aliases.setdefault(alias, name)
+
+    def names(self) -> list[str]:
+        return list(self._order)
+
+    def specs(self) -> list[ToolSpec]:
+        """Specs in the order the registry was built with (stable across calls)."""
+        return [
+            self._tools[n].spec(freeform=self._freeform and n == "apply_patch") for n in self._order
+        ]
+
+    def get(self, name: str) -> Tool | None:
+        tool = self._tools.get(name)
+        if tool is None and name in self._aliases:
+            tool = self._tools[self._aliases[name]]
+        return tool
+
+    def is_parallel_safe(self, name: str) -> bool:
+        tool = self.get(name)
+        return bool(tool is not None and tool.parallel_safe)
+
+
+def build_registry(names: list[str], *, apply_patch_freeform: bool) -> ToolRegistry:
+    """A registry with the tools in ``names`` (from the model's metadata), in that order.
+
+    Raises ToolConfigError for a name burro does not know. ``apply_patch`` is skipped while
+    its implementation is not installed."""
+    factories = _factories()
+    tools: list[Tool] = []
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            continue
+        seen.add(name)
+        factory = factories.get(name)
+        if factory is None:
+            raise ToolConfigError(
+                f"unknown tool {name!r} in the model's tool list; "
+                f"known tools: {', '.join(factories)}"
+            )
+        tool = factory()
+        if tool is not None:
+            tools.append(tool)
+    return ToolRegistry(tools, apply_patch_freeform=apply_patch_freeform)
