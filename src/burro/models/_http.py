@@ -1,0 +1,155 @@
+"""One streaming POST over httpx, with errors classified and an idle timeout per event."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import msgspec
+
+from burro.config.types import ProviderInfo
+from burro.models.errors import (
+    ModelError,
+    classify_http,
+    classify_stream_error,
+    error_detail,
+    one_line,
+)
+from burro.util.sse import SseEvent, aiter_sse
+
+if TYPE_CHECKING:
+    import httpx
+
+CONNECT_TIMEOUT_S = 30.0
+WRITE_TIMEOUT_S = 120.0
+MAX_ERROR_BODY = 64 * 1024
+
+
+def endpoint_url(provider: ProviderInfo, path: str) -> str:
+    url = provider.base_url.rstrip("/") + "/" + path.lstrip("/")
+    if provider.query_params:
+        url += ("&" if "?" in url else "?") + urlencode(provider.query_params)
+    return url
+
+
+def extra_headers(provider: ProviderInfo) -> dict[str, str]:
+    """Provider ``http_headers`` plus ``env_http_headers`` whose variable is set."""
+    out = dict(provider.http_headers)
+    for header, var in provider.env_http_headers.items():
+        value = os.environ.get(var, "").strip()
+        if value:
+            out[header] = value
+    return out
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class SseTransport:
+    """Owns the httpx client (created on first use) and runs one request per call."""
+
+    def __init__(self, provider: ProviderInfo) -> None:
+        self._provider = provider
+        self._idle_s = max(provider.stream_idle_timeout_ms, 1) / 1000.0
+        self._client: httpx.AsyncClient | None = None
+
+    def _get_client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            import httpx
+
+            timeout = httpx.Timeout(
+                connect=CONNECT_TIMEOUT_S, read=self._idle_s, write=WRITE_TIMEOUT_S, pool=None
+            )
+            self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
+    def _idle_error(self) -> ModelError:
+        return ModelError(
+            "idle_timeout",
+            f"idle timeout: no data from {self._provider.name} for "
+            f"{self._idle_s:g} s (stream_idle_timeout_ms)",
+        )
+
+    async def post_sse(
+        self, url: str, body: bytes, headers: dict[str, str]
+    ) -> AsyncIterator[SseEvent]:
+        """POST ``body`` and yield the server's events. Raises ModelError only."""
+        import httpx
+
+        client = self._get_client()
+        request = client.build_request("POST", url, content=body, headers=headers)
+        name = self._provider.name
+        try:
+            async with asyncio.timeout(self._idle_s):
+                response = await client.send(request, stream=True)
+        except (TimeoutError, httpx.ReadTimeout) as exc:
+            raise self._idle_error() from exc
+        except httpx.TransportError as exc:
+            raise ModelError(
+                "connection", f"could not reach {name} at {url}: {_describe(exc)}"
+            ) from exc
+        try:
+            if not 200 <= response.status_code < 300:
+                raw = await self._read_error_body(response)
+                raise classify_http(response.status_code, raw, response.headers, self._provider)
+            ctype = response.headers.get("content-type", "")
+            if "json" in ctype and "event-stream" not in ctype:
+                raw = await self._read_error_body(response)
+                raise self._unexpected_json(raw)
+            events = aiter_sse(response.aiter_bytes()).__aiter__()
+            while True:
+                try:
+                    async with asyncio.timeout(self._idle_s):
+                        event = await anext(events)
+                except StopAsyncIteration:
+                    return
+                except (TimeoutError, httpx.ReadTimeout) as exc:
+                    raise self._idle_error() from exc
+                except httpx.TransportError as exc:
+                    raise ModelError(
+                        "stream_cut",
+                        f"connection to {name} lost mid-stream: {_describe(exc)}",
+                    ) from exc
+                yield event
+        finally:
+            await response.aclose()
+
+    async def _read_error_body(self, response: httpx.Response) -> bytes:
+        import httpx
+
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(self._idle_s):
+                async for chunk in response.aiter_bytes():
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size >= MAX_ERROR_BODY:
+                        break
+        except (TimeoutError, httpx.TransportError):
+            pass
+        return b"".join(chunks)
+
+    def _unexpected_json(self, raw: bytes) -> ModelError:
+        try:
+            decoded: Any = msgspec.json.decode(raw)
+        except msgspec.DecodeError:
+            decoded = None
+        if isinstance(decoded, dict) and "error" in decoded:
+            code, msg = error_detail(decoded)
+            return classify_stream_error(code, msg, self._provider)
+        return ModelError(
+            "malformed_response",
+            f"{self._provider.name} answered with JSON instead of an event stream: "
+            + one_line(raw.decode("utf-8", errors="replace"), limit=200),
+        )

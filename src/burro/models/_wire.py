@@ -1,0 +1,94 @@
+"""What every wire provides, and small helpers shared by the three wires."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import msgspec
+
+from burro.config.types import ProviderInfo
+from burro.protocol.items import CustomToolCall, FunctionCall
+from burro.protocol.model import Prompt, StreamEvent
+from burro.util.sse import SseEvent
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder()
+
+
+class StreamParser(Protocol):
+    """Turns SSE events into StreamEvents; ``done`` once the completion event arrived."""
+
+    @property
+    def done(self) -> bool: ...
+
+    def feed(self, sse: SseEvent) -> list[StreamEvent]: ...
+
+    def finish(self) -> list[StreamEvent]:
+        """End of stream: flush, or raise ModelError(stream_cut) if it was cut short."""
+        ...
+
+
+class Wire(Protocol):
+    path: str
+
+    def headers(self, *, api_key: str | None, session_id: str) -> dict[str, str]: ...
+
+    def build_body(self, prompt: Prompt) -> bytes: ...
+
+    def parser(self, prompt: Prompt, provider: ProviderInfo) -> StreamParser: ...
+
+
+def encode(obj: Any) -> bytes:
+    """Compact JSON; dict keys keep insertion order, so equal inputs give equal bytes."""
+    return _encoder.encode(obj)
+
+
+def decode_data(data: str) -> Any | None:
+    """The JSON of an SSE data field, or None when it is not JSON (the line is skipped)."""
+    try:
+        return _decoder.decode(data)
+    except msgspec.DecodeError:
+        return None
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def freeform_names(prompt: Prompt) -> frozenset[str]:
+    return frozenset(t.name for t in prompt.tools if t.kind == "freeform")
+
+
+FREEFORM_PARAMETERS: dict[str, Any] = {
+    "type": "object",
+    "properties": {"input": {"type": "string", "description": "The raw tool input."}},
+    "required": ["input"],
+    "additionalProperties": False,
+}
+
+
+def freeform_description(description: str, grammar: str | None) -> str:
+    """Description of a freeform tool offered as a JSON function with one ``input``."""
+    text = description + "\n\nPass the raw input as the string parameter `input`."
+    if grammar:
+        text += " It must match this Lark grammar:\n" + grammar
+    return text
+
+
+def tool_call_item(
+    *, call_id: str, name: str, arguments: str, item_id: str | None, freeform: frozenset[str]
+) -> FunctionCall | CustomToolCall:
+    """A call of a freeform tool sent as ``{"input": ...}`` becomes a CustomToolCall."""
+    if name in freeform:
+        parsed = decode_data(arguments)
+        if isinstance(parsed, dict) and isinstance(parsed.get("input"), str):
+            return CustomToolCall(call_id=call_id, name=name, input=parsed["input"], id=item_id)
+    return FunctionCall(call_id=call_id, name=name, arguments=arguments, id=item_id)
+
+
+def custom_call_arguments(call: CustomToolCall) -> str:
+    return encode({"input": call.input}).decode()

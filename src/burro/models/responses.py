@@ -1,0 +1,290 @@
+"""OpenAI Responses API wire: ``POST {base_url}/responses`` with ``stream: true``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from burro.config.types import ProviderInfo
+from burro.models._wire import as_dict, as_int, decode_data, encode
+from burro.models.errors import ModelError, classify_stream_error
+from burro.protocol.common import TokenUsage
+from burro.protocol.items import (
+    CustomToolCall,
+    FunctionCall,
+    FunctionCallOutput,
+    Item,
+    Message,
+    Reasoning,
+    TextPart,
+)
+from burro.protocol.model import (
+    Completed,
+    ItemDone,
+    ItemStarted,
+    Prompt,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+)
+from burro.protocol.tools import ToolSpec
+from burro.util.sse import SseEvent
+
+OUTPUT_SCHEMA_NAME = "burro_output_schema"
+
+
+def tool_json(tool: ToolSpec) -> dict[str, Any]:
+    if tool.kind == "freeform":
+        return {
+            "type": "custom",
+            "name": tool.name,
+            "description": tool.description,
+            "format": {"type": "grammar", "syntax": "lark", "definition": tool.grammar or ""},
+        }
+    return {
+        "type": "function",
+        "name": tool.name,
+        "description": tool.description,
+        "strict": False,
+        "parameters": tool.parameters or {"type": "object", "properties": {}},
+    }
+
+
+def _message_json(msg: Message) -> dict[str, Any]:
+    text_type = "output_text" if msg.role == "assistant" else "input_text"
+    parts: list[dict[str, Any]] = []
+    for part in msg.content:
+        if isinstance(part, TextPart):
+            parts.append({"type": text_type, "text": part.text})
+        else:
+            parts.append({"type": "input_image", "image_url": part.image_url})
+    return {"type": "message", "role": msg.role, "content": parts}
+
+
+def item_json(item: Item) -> dict[str, Any]:
+    """One history item as a Responses input item (ids are not sent: store is false)."""
+    if isinstance(item, Message):
+        return _message_json(item)
+    if isinstance(item, Reasoning):
+        out: dict[str, Any] = {
+            "type": "reasoning",
+            "summary": [{"type": "summary_text", "text": s} for s in item.summary],
+        }
+        if item.content:
+            out["content"] = [{"type": "reasoning_text", "text": c} for c in item.content]
+        if item.encrypted_content is not None:
+            out["encrypted_content"] = item.encrypted_content
+        return out
+    if isinstance(item, FunctionCall):
+        return {
+            "type": "function_call",
+            "call_id": item.call_id,
+            "name": item.name,
+            "arguments": item.arguments,
+        }
+    if isinstance(item, CustomToolCall):
+        return {
+            "type": "custom_tool_call",
+            "call_id": item.call_id,
+            "name": item.name,
+            "input": item.input,
+        }
+    if isinstance(item, FunctionCallOutput):
+        output: str | list[dict[str, Any]] = item.output
+        if item.images:
+            output = [{"type": "input_text", "text": item.output}] if item.output else []
+            output += [{"type": "input_image", "image_url": i.image_url} for i in item.images]
+        return {"type": "function_call_output", "call_id": item.call_id, "output": output}
+    return {"type": "custom_tool_call_output", "call_id": item.call_id, "output": item.output}
+
+
+def build_body(prompt: Prompt) -> bytes:
+    body: dict[str, Any] = {
+        "model": prompt.model,
+        "instructions": prompt.instructions,
+        "tools": [tool_json(t) for t in prompt.tools],
+        "tool_choice": "auto",
+        "parallel_tool_calls": prompt.parallel_tool_calls,
+    }
+    if prompt.effort is not None:
+        reasoning: dict[str, Any] = {"effort": prompt.effort}
+        if prompt.summary is not None and prompt.summary != "none":
+            reasoning["summary"] = prompt.summary
+        body["reasoning"] = reasoning
+    body["store"] = False
+    body["stream"] = True
+    if prompt.effort is not None:
+        body["include"] = ["reasoning.encrypted_content"]
+    if prompt.cache_key is not None:
+        body["prompt_cache_key"] = prompt.cache_key
+    if prompt.output_schema is not None:
+        body["text"] = {
+            "format": {
+                "type": "json_schema",
+                "name": OUTPUT_SCHEMA_NAME,
+                "strict": True,
+                "schema": prompt.output_schema,
+            }
+        }
+    if prompt.max_output_tokens is not None:
+        body["max_output_tokens"] = prompt.max_output_tokens
+    body["input"] = [item_json(i) for i in prompt.items]
+    return encode(body)
+
+
+def usage_from(raw: Any) -> TokenUsage | None:
+    u = as_dict(raw)
+    if not u:
+        return None
+    inp = as_int(u.get("input_tokens"))
+    out = as_int(u.get("output_tokens"))
+    return TokenUsage(
+        input_tokens=inp,
+        cached_input_tokens=as_int(as_dict(u.get("input_tokens_details")).get("cached_tokens")),
+        output_tokens=out,
+        reasoning_output_tokens=as_int(
+            as_dict(u.get("output_tokens_details")).get("reasoning_tokens")
+        ),
+        total_tokens=as_int(u.get("total_tokens")) or inp + out,
+    )
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def item_from(raw: dict[str, Any]) -> Item | None:
+    """A Responses output item as a burro item (None for kinds burro does not keep)."""
+    kind = raw.get("type")
+    item_id = _str(raw.get("id")) or None
+    if kind == "message":
+        text = ""
+        for part in raw.get("content") or []:
+            p = as_dict(part)
+            if p.get("type") == "output_text":
+                text += _str(p.get("text"))
+            elif p.get("type") == "refusal":
+                text += _str(p.get("refusal"))
+        return Message(role="assistant", content=[TextPart(text=text)], id=item_id)
+    if kind == "reasoning":
+        summary = [_str(as_dict(s).get("text")) for s in raw.get("summary") or []]
+        content = [_str(as_dict(c).get("text")) for c in raw.get("content") or []]
+        enc = raw.get("encrypted_content")
+        return Reasoning(
+            summary=summary,
+            content=content,
+            encrypted_content=enc if isinstance(enc, str) else None,
+            id=item_id,
+        )
+    if kind == "function_call":
+        return FunctionCall(
+            call_id=_str(raw.get("call_id")),
+            name=_str(raw.get("name")),
+            arguments=_str(raw.get("arguments")),
+            id=item_id,
+        )
+    if kind == "custom_tool_call":
+        return CustomToolCall(
+            call_id=_str(raw.get("call_id")),
+            name=_str(raw.get("name")),
+            input=_str(raw.get("input")),
+            id=item_id,
+        )
+    return None
+
+
+_STARTED_KIND = {
+    "message": "message",
+    "reasoning": "reasoning",
+    "function_call": "tool_call",
+    "custom_tool_call": "tool_call",
+}
+
+
+class ResponsesParser:
+    def __init__(self, provider: ProviderInfo) -> None:
+        self._provider = provider
+        self._done = False
+        self._seq = 0
+
+    @property
+    def done(self) -> bool:
+        return self._done
+
+    def _fallback_id(self) -> str:
+        self._seq += 1
+        return f"item_{self._seq}"
+
+    def feed(self, sse: SseEvent) -> list[StreamEvent]:
+        data = decode_data(sse.data)
+        if not isinstance(data, dict):
+            return []
+        kind = data.get("type") or sse.event
+        if kind == "response.output_text.delta":
+            return [TextDelta(item_id=_str(data.get("item_id")), delta=_str(data.get("delta")))]
+        if kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
+            return [
+                ReasoningDelta(item_id=_str(data.get("item_id")), delta=_str(data.get("delta")))
+            ]
+        if kind == "response.output_item.added":
+            raw = as_dict(data.get("item"))
+            started = _STARTED_KIND.get(_str(raw.get("type")))
+            if started is None:
+                return []
+            item_id = _str(raw.get("id")) or _str(raw.get("call_id"))
+            return [ItemStarted(item_id=item_id, kind=started)]  # type: ignore[arg-type]
+        if kind == "response.output_item.done":
+            raw = as_dict(data.get("item"))
+            item = item_from(raw)
+            if item is None:
+                return []
+            item_id = _str(raw.get("id")) or _str(raw.get("call_id")) or self._fallback_id()
+            return [ItemDone(item_id=item_id, item=item)]
+        if kind == "response.completed":
+            self._done = True
+            resp = as_dict(data.get("response"))
+            return [
+                Completed(response_id=_str(resp.get("id")), usage=usage_from(resp.get("usage")))
+            ]
+        if kind == "response.failed":
+            err = as_dict(as_dict(data.get("response")).get("error"))
+            raise classify_stream_error(
+                _str(err.get("code")), _str(err.get("message")), self._provider
+            )
+        if kind == "response.incomplete":
+            details = as_dict(as_dict(data.get("response")).get("incomplete_details"))
+            reason = _str(details.get("reason")) or "unknown"
+            raise ModelError(
+                "server_error",
+                f"{self._provider.name} returned an incomplete response (reason: {reason})",
+                retryable=reason not in ("max_output_tokens", "content_filter"),
+            )
+        if kind == "error":
+            raise classify_stream_error(
+                _str(data.get("code")), _str(data.get("message")), self._provider
+            )
+        return []
+
+    def finish(self) -> list[StreamEvent]:
+        if not self._done:
+            raise ModelError(
+                "stream_cut",
+                f"stream from {self._provider.name} closed before response.completed",
+            )
+        return []
+
+
+class ResponsesWire:
+    path = "responses"
+
+    def headers(self, *, api_key: str | None, session_id: str) -> dict[str, str]:
+        h = {"content-type": "application/json", "accept": "text/event-stream"}
+        if api_key:
+            h["authorization"] = f"Bearer {api_key}"
+        h["session_id"] = session_id
+        return h
+
+    def build_body(self, prompt: Prompt) -> bytes:
+        return build_body(prompt)
+
+    def parser(self, prompt: Prompt, provider: ProviderInfo) -> ResponsesParser:
+        return ResponsesParser(provider)
