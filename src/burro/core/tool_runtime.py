@@ -83,9 +83,9 @@ class ToolRuntime:
         name = call.name
         workdir: Path | None = None
         note = ""
-        if name == "shell":
+        if name == "shell" and self._registry.get("apply_patch") is not None:
             shell_patch = _shell_patch(payload)
-            if shell_patch is not None and self._registry.get("apply_patch") is not None:
+            if shell_patch is not None:
                 payload, wd = shell_patch
                 workdir = Path(wd) if wd else None
                 name, note = "apply_patch", _SHELL_PATCH_NOTE

@@ -1,0 +1,104 @@
+"""Helpers for end-to-end tests: a real git repo, a private BURRO_HOME, and the real
+`burro` executable talking to the fake model server on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes.model_server import FakeModelServer
+
+BURRO = Path(sys.executable).parent / "burro"
+WIRES = ("responses", "chat", "anthropic")
+# A model from burro's model table for each wire (an unknown model would add a warning).
+MODELS = {"responses": "gpt-5.5", "chat": "qwen3-coder", "anthropic": "claude-sonnet-4-5"}
+
+
+@dataclass
+class ExecResult:
+    code: int
+    stdout: str
+    stderr: str
+
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
+
+
+def provider_args(server: FakeModelServer, wire: str, *, extra: str = "") -> list[str]:
+    table = (
+        f'{{name="fake",base_url="{server.base_url}",wire_api="{wire}",env_key="FAKE_KEY",'
+        f"retry_base_delay_ms=10{extra}}}"
+    )
+    return ["-c", "model_provider=fake", "-c", f"model_providers.fake={table}", "-m", MODELS[wire]]
+
+
+def make_repo(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=path, check=True)
+    (path / "README.md").write_text("# demo\nhello from the demo repo\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo")
+
+
+@pytest.fixture
+def burro_home(tmp_path: Path) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    return home
+
+
+def burro_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env.update({"BURRO_HOME": str(home), "FAKE_KEY": "test-key", "NO_COLOR": "1"})
+    return env
+
+
+def run_exec(
+    args: list[str], *, cwd: Path, home: Path, timeout: float = 60, stdin: str | None = None
+) -> ExecResult:
+    proc = subprocess.run(
+        [str(BURRO), "exec", *args],
+        cwd=cwd,
+        env=burro_env(home),
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return ExecResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeModelServer]:
+    srv = FakeModelServer([])
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def assert_append_only(bodies: list[bytes]) -> None:
+    """Each request body, up to the end of its last item, is a byte prefix of the next."""
+    for before, after in zip(bodies, bodies[1:], strict=False):
+        assert before.endswith(b"]}"), before[-40:]
+        head = before[:-2]
+        assert after.startswith(head), _first_difference(head, after)
+
+
+def _first_difference(a: bytes, b: bytes) -> str:
+    i = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return f"bodies differ at byte {i}: {a[max(0, i - 60) : i + 60]!r} vs {b[max(0, i - 60) : i + 60]!r}"
