@@ -110,6 +110,7 @@ class GrepFilesTool:
     ) -> list[str]:
         argv = [
             "--no-config",
+            "--no-require-git",
             "--files-with-matches",
             "--sortr=modified",
             "--regexp",

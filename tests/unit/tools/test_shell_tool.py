@@ -53,7 +53,8 @@ def test_argv_is_executed_without_a_shell(tmp_path: Path) -> None:
 @pytest.mark.parametrize("shell", ["bash", "sh", "zsh", "/bin/bash"])
 def test_shell_script_argv_runs_the_script_with_bash(tmp_path: Path, shell: str) -> None:
     result, _ = call(
-        ShellTool(), {"command": [shell, "-lc", "echo hi | tr a-z A-Z; echo ${BASH_VERSION:+bash}"]},
+        ShellTool(),
+        {"command": [shell, "-lc", "echo hi | tr a-z A-Z; echo ${BASH_VERSION:+bash}"]},
         tmp_path,
     )
     assert result.output.endswith("Output:\nHI\nbash\n")
@@ -63,7 +64,7 @@ def test_workdir_relative_to_cwd_and_missing_workdir_is_an_error(tmp_path: Path)
     (tmp_path / "sub").mkdir()
     result, _ = call(ShellTool(), {"command": ["pwd"], "workdir": "sub"}, tmp_path)
     assert result.output.endswith(f"Output:\n{tmp_path / 'sub'}\n")
-    with pytest.raises(ToolError, match="workdir .*nope does not exist"):
+    with pytest.raises(ToolError, match=r"workdir .*nope does not exist"):
         call(ShellTool(), {"command": ["pwd"], "workdir": "nope"}, tmp_path)
 
 
@@ -100,7 +101,9 @@ def test_five_megabytes_of_output_capped_for_model_but_kept_whole(tmp_path: Path
 
 def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     result, events = call(
-        ShellTool(), {"command": "echo $$; sleep 100 & sleep 100; wait", "timeout_ms": 500}, tmp_path
+        ShellTool(),
+        {"command": "echo $$; sleep 100 & sleep 100; wait", "timeout_ms": 500},
+        tmp_path,
     )
     assert not result.success
     assert result.output.startswith("Exit code: 124\n")
@@ -166,7 +169,9 @@ def test_delta_events_are_capped_but_output_is_whole(tmp_path: Path) -> None:
 
 
 def test_memory_cap_keeps_the_start_and_says_so(tmp_path: Path) -> None:
-    _, events = call(ShellTool(max_keep_bytes=1000), {"command": "yes x | head -c 100000"}, tmp_path)
+    _, events = call(
+        ShellTool(max_keep_bytes=1000), {"command": "yes x | head -c 100000"}, tmp_path
+    )
     out = end_event(events).aggregated_output
     assert out.startswith("x\n" * 10)
     assert "was not kept" in out and len(out) < 2000

@@ -1,0 +1,72 @@
+"""The registry: order from model metadata, lookups, parallel safety, specs from data files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from burro.config.types import ModelInfo
+from burro.tools import ToolError, build_registry
+from burro.tools.registry import ToolConfigError
+from tests.unit.tools._helpers import make_ctx, run
+
+BASIC = ["shell", "update_plan", "read_file", "list_dir", "grep_files", "view_image"]
+
+
+def test_specs_follow_the_given_order_and_are_stable() -> None:
+    names = ["view_image", "grep_files", "shell", "update_plan", "list_dir", "read_file"]
+    registry = build_registry(names, apply_patch_freeform=False)
+    first = [s.name for s in registry.specs()]
+    assert first == names
+    encoded = msgspec.json.encode(registry.specs())
+    again = build_registry(names, apply_patch_freeform=False)
+    assert msgspec.json.encode(again.specs()) == encoded
+
+
+def test_default_model_tool_list_builds() -> None:
+    registry = build_registry(ModelInfo(slug="x").tools, apply_patch_freeform=True)
+    names = [s.name for s in registry.specs()]
+    assert names[:2] == ["shell", "update_plan"]
+    assert {"read_file", "list_dir", "grep_files", "view_image"} <= set(names)
+
+
+def test_specs_carry_descriptions_and_object_schemas() -> None:
+    for spec in build_registry(BASIC, apply_patch_freeform=False).specs():
+        assert spec.kind == "function"
+        assert len(spec.description) > 40
+        assert spec.parameters is not None
+        assert spec.parameters["type"] == "object"
+        assert spec.parameters["additionalProperties"] is False
+        assert set(spec.parameters["required"]) <= set(spec.parameters["properties"])
+
+
+def test_unknown_tool_name_is_a_config_error_naming_it() -> None:
+    with pytest.raises(ToolConfigError, match="unknown tool 'teleport'") as info:
+        build_registry(["shell", "teleport"], apply_patch_freeform=False)
+    assert isinstance(info.value, ToolError)
+
+
+def test_lookup_parallel_safety_and_shell_aliases() -> None:
+    registry = build_registry(BASIC, apply_patch_freeform=False)
+    assert registry.get("read_file") is not None
+    assert registry.get("nope") is None
+    assert registry.get("shell_command") is registry.get("shell")
+    assert not registry.is_parallel_safe("shell")
+    for name in ("read_file", "list_dir", "grep_files", "view_image"):
+        assert registry.is_parallel_safe(name)
+    assert not registry.is_parallel_safe("nope")
+
+
+def test_shell_command_variant_declares_a_string_command(tmp_path: Path) -> None:
+    registry = build_registry(["shell_command"], apply_patch_freeform=False)
+    (spec,) = registry.specs()
+    assert spec.parameters is not None
+    assert spec.parameters["properties"]["command"]["type"] == "string"
+    tool = registry.get("shell_command")
+    assert tool is not None
+    ctx, _ = make_ctx(tmp_path)
+    result = run(tool.run(json.dumps({"command": "echo ok"}), ctx))
+    assert result.output.endswith("Output:\nok\n")
