@@ -7,16 +7,17 @@ peak RSS <= 90 MB.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
 import sys
 import time
 
-from _common import BURRO, env_for, provider_args, scratch_repo, summary
-
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.script import Call, Text, Turn
+
+from _common import BURRO, env_for, provider_args, scratch_repo, summary
 
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 STEPS = int(os.environ.get("BENCH_STEPS", "20"))
@@ -32,7 +33,10 @@ def one_run(steps: int, wire: str) -> dict[str, float]:
         t0 = time.monotonic()
         proc = subprocess.Popen(
             [str(BURRO), "exec", "--json", "--ephemeral", *provider_args(srv.base_url, wire), "go"],
-            cwd=repo, env=env_for(home), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            cwd=repo,
+            env=env_for(home),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
         assert proc.stdout is not None
@@ -48,7 +52,7 @@ def one_run(steps: int, wire: str) -> dict[str, float]:
         reqs = srv.requests
         arrivals = [r.received_at for r in reqs]
     assert os.waitstatus_to_exitcode(status) == 0
-    gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
     del durations
     return {
         "first_request_s": arrivals[0] - t0,
@@ -74,7 +78,9 @@ def main() -> None:
     print(f"command's own run time: {cmd * 1000:.1f} ms (bash -c true)")
     print("per-step overhead:      " + summary([r["step_s"] - cmd for r in results]))
     print("exit after final answer:" + summary([r["exit_s"] for r in results]))
-    print("peak RSS:               " + summary([r["rss_mb"] for r in results], unit="MB", scale=1.0))
+    print(
+        "peak RSS:               " + summary([r["rss_mb"] for r in results], unit="MB", scale=1.0)
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -93,7 +94,7 @@ def server() -> Iterator[FakeModelServer]:
 
 def assert_append_only(bodies: list[bytes]) -> None:
     """Each request body, up to the end of its last item, is a byte prefix of the next."""
-    for before, after in zip(bodies, bodies[1:], strict=False):
+    for before, after in itertools.pairwise(bodies):
         assert before.endswith(b"]}"), before[-40:]
         head = before[:-2]
         assert after.startswith(head), _first_difference(head, after)

@@ -19,12 +19,17 @@ DONE = Turn([Text("all done")])
 
 
 def _errors(events: list[dict]) -> list[str]:
-    return [e["item"]["message"] for e in events
-            if e["type"] == "item.completed" and e["item"]["type"] == "error"]
+    return [
+        e["item"]["message"]
+        for e in events
+        if e["type"] == "item.completed" and e["item"]["type"] == "error"
+    ]
 
 
 @pytest.mark.parametrize("wire", WIRES)
-def test_429_with_retry_after_is_retried(wire: str, server: FakeModelServer, repo: Path, burro_home: Path) -> None:
+def test_429_with_retry_after_is_retried(
+    wire: str, server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
     server.add_turns(Turn(fault=HttpError(429, retry_after=1, message="slow down")), DONE)
     started = time.monotonic()
     res = run_exec(["--json", *provider_args(server, wire), "hi"], cwd=repo, home=burro_home)
@@ -45,8 +50,9 @@ def test_500_then_success(wire: str, server: FakeModelServer, repo: Path, burro_
 
 
 @pytest.mark.parametrize("wire", WIRES)
-def test_reset_mid_stream_never_runs_a_tool_twice(wire: str, server: FakeModelServer, repo: Path,
-                                                  burro_home: Path) -> None:
+def test_reset_mid_stream_never_runs_a_tool_twice(
+    wire: str, server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
     call = Call("shell", {"command": "echo ran >> count.txt"}, call_id="call_once")
     # The connection drops after the call item completed (where the wire allows that)
     # but before the response completed; the retry's response just answers.
@@ -69,7 +75,9 @@ def test_reset_mid_stream_never_runs_a_tool_twice(wire: str, server: FakeModelSe
 
 
 @pytest.mark.parametrize("wire", WIRES)
-def test_malformed_sse_line_is_skipped(wire: str, server: FakeModelServer, repo: Path, burro_home: Path) -> None:
+def test_malformed_sse_line_is_skipped(
+    wire: str, server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
     server.add_turns(Turn([Text("fine anyway")], fault=MalformedLine(2)))
     res = run_exec([*provider_args(server, wire), "hi"], cwd=repo, home=burro_home)
     assert res.code == 0, res.stderr
@@ -77,8 +85,9 @@ def test_malformed_sse_line_is_skipped(wire: str, server: FakeModelServer, repo:
 
 
 @pytest.mark.parametrize("wire", WIRES)
-def test_invalid_tool_json_and_unknown_tool_go_back_to_the_model(wire: str, server: FakeModelServer,
-                                                                  repo: Path, burro_home: Path) -> None:
+def test_invalid_tool_json_and_unknown_tool_go_back_to_the_model(
+    wire: str, server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
     server.add_turns(
         Turn([Call("shell", "{not json", call_id="call_bad")]),
         Turn([Call("frobnicate", {"x": 1}, call_id="call_unknown")]),
@@ -93,7 +102,9 @@ def test_invalid_tool_json_and_unknown_tool_go_back_to_the_model(wire: str, serv
 
 
 @pytest.mark.parametrize("wire", WIRES)
-def test_non_retryable_error_fails_clearly(wire: str, server: FakeModelServer, repo: Path, burro_home: Path) -> None:
+def test_non_retryable_error_fails_clearly(
+    wire: str, server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
     server.add_turns(Turn(fault=HttpError(400, message="model `test-model` does not exist")))
     res = run_exec(["--json", *provider_args(server, wire), "hi"], cwd=repo, home=burro_home)
     assert res.code == 1
@@ -104,10 +115,15 @@ def test_non_retryable_error_fails_clearly(wire: str, server: FakeModelServer, r
     assert "Traceback" not in res.stderr
 
 
-def test_retries_exhausted_is_a_clear_error(server: FakeModelServer, repo: Path, burro_home: Path) -> None:
+def test_retries_exhausted_is_a_clear_error(
+    server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
     server.add_turns(*[Turn(fault=HttpError(503)) for _ in range(3)])
-    res = run_exec([*provider_args(server, "responses", extra=",stream_max_retries=2"), "hi"],
-                   cwd=repo, home=burro_home)
+    res = run_exec(
+        [*provider_args(server, "responses", extra=",stream_max_retries=2"), "hi"],
+        cwd=repo,
+        home=burro_home,
+    )
     assert res.code == 1
     assert "gave up after 2 retries" in res.stderr
     assert len(server.requests) == 3
@@ -127,16 +143,28 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.parametrize("wire", WIRES)
-def test_interrupt_kills_running_command_group(wire: str, server: FakeModelServer, repo: Path,
-                                               burro_home: Path) -> None:
-    script = "echo $$ > pids; (sleep 300 & echo $! >> pids; wait) & sleep 300 & echo $! >> pids; wait"
+def test_interrupt_kills_running_command_group(
+    wire: str, server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
+    script = (
+        "echo $$ > pids; (sleep 300 & echo $! >> pids; wait) & sleep 300 & echo $! >> pids; wait"
+    )
     server.add_turns(Turn([Call("shell", {"command": script, "timeout_ms": 600000})]))
-    proc = subprocess.Popen([str(BURRO), "exec", "--json", *provider_args(server, wire), "run it"],
-                            cwd=repo, env=burro_env(burro_home), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [str(BURRO), "exec", "--json", *provider_args(server, wire), "run it"],
+        cwd=repo,
+        env=burro_env(burro_home),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     pidfile = repo / "pids"
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and len(pidfile.read_text().split() if pidfile.exists() else []) < 3:
+    while (
+        time.monotonic() < deadline
+        and len(pidfile.read_text().split() if pidfile.exists() else []) < 3
+    ):
         time.sleep(0.05)
     pids = [int(p) for p in pidfile.read_text().split()]
     assert len(pids) == 3 and all(_alive(p) for p in pids)

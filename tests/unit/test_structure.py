@@ -22,7 +22,11 @@ def _imported_modules(code: str) -> set[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     out = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code],
-        capture_output=True, text=True, env=env, check=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=ROOT,
     )
     mods = set()
     for line in out.stderr.splitlines():
@@ -42,6 +46,9 @@ def test_version_and_exec_paths_import_nothing_heavy() -> None:
 
 def test_version_is_fast_path() -> None:
     out = subprocess.run(
-        [Path(sys.executable).parent / "burro", "--version"], capture_output=True, text=True, check=True
+        [Path(sys.executable).parent / "burro", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.strip().startswith("burro, version ")

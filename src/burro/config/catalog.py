@@ -30,7 +30,7 @@ def provider_from_table(provider_id: str, table: dict[str, Any]) -> ProviderInfo
     data.setdefault("name", provider_id)
     if "base_url" not in data:
         raise ConfigError(
-            f"model_providers.{provider_id}: missing `base_url`, e.g. base_url = \"http://127.0.0.1:8080/v1\""
+            f'model_providers.{provider_id}: missing `base_url`, e.g. base_url = "http://127.0.0.1:8080/v1"'
         )
     try:
         return msgspec.convert(data, ProviderInfo)
@@ -51,7 +51,7 @@ def model_info(slug: str) -> ModelInfo:
         # snapshots "claude-sonnet-4-5-20250929") map to their family.
         base = slug.rsplit("/", 1)[-1]
         best = max((k for k in models if base.startswith(k)), key=len, default=None)
-        entry = models.get(best, None) if best else None
+        entry = models.get(best) if best else None
         known = entry is not None
     merged = {**data.get("default", {}), **(entry or {}), "slug": slug, "known": known}
     return msgspec.convert(merged, ModelInfo)

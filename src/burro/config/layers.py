@@ -95,7 +95,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise ConfigError(f"-c {text!r}: expected key.path=VALUE, e.g. -c model=\"gpt-5.5\"")
+        raise ConfigError(f'-c {text!r}: expected key.path=VALUE, e.g. -c model="gpt-5.5"')
     parts = [p.strip().strip('"') for p in key.split(".")]
     if any(not p for p in parts):
         raise ConfigError(f"-c {text!r}: empty key segment in {key!r}")

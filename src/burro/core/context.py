@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from burro.config import Settings
-from burro.protocol.items import Message, TextPart
+from burro.protocol.items import ContentPart, Message, TextPart
 
 AGENTS_HEADER = "# AGENTS.md instructions for "
 _PRIMARY_NAMES = ("AGENTS.override.md", "AGENTS.md")
@@ -108,12 +108,12 @@ def initial_context(
         approval_policy=settings.approval_policy,
         sandbox_text=_SANDBOX_TEXT[settings.sandbox_mode],
     )
-    dev_parts = [TextPart(text=perms)]
+    dev_parts: list[ContentPart] = [TextPart(text=perms)]
     if settings.developer_instructions:
         dev_parts.append(TextPart(text=settings.developer_instructions))
     items: list[Message] = [Message(role="developer", content=dev_parts)]
 
-    user_parts: list[TextPart] = []
+    user_parts: list[ContentPart] = []
     global_doc = settings.burro_home / "AGENTS.md"
     docs: list[str] = []
     if global_doc.is_file():
@@ -137,7 +137,9 @@ def initial_context(
     if docs:
         body = "\n\n--- project-doc ---\n\n".join(docs)
         user_parts.append(
-            TextPart(text=f"{AGENTS_HEADER}{settings.cwd}\n\n<INSTRUCTIONS>\n{body}\n</INSTRUCTIONS>")
+            TextPart(
+                text=f"{AGENTS_HEADER}{settings.cwd}\n\n<INSTRUCTIONS>\n{body}\n</INSTRUCTIONS>"
+            )
         )
     user_parts.append(TextPart(text=environment_context(settings)))
     items.append(Message(role="user", content=list(user_parts)))

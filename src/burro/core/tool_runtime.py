@@ -22,14 +22,18 @@ from burro.tools import ToolContext, ToolError, ToolRegistry, ToolResult
 
 # Tools that emit their own begin/end events (exec command, patch, plan).
 _SELF_REPORTING = frozenset({"shell", "apply_patch", "update_plan"})
-_SHELL_PATCH_NOTE = "\n\nNote: apply_patch was run through the shell; call the apply_patch tool directly."
+_SHELL_PATCH_NOTE = (
+    "\n\nNote: apply_patch was run through the shell; call the apply_patch tool directly."
+)
 
 ContextFactory = Callable[[str, Path | None], ToolContext]
 
 
 def output_item(call: ToolCallItem, result: ToolResult) -> ToolOutputItem:
     if isinstance(call, CustomToolCall):
-        return CustomToolCallOutput(call_id=call.call_id, output=result.output, success=result.success)
+        return CustomToolCallOutput(
+            call_id=call.call_id, output=result.output, success=result.success
+        )
     return FunctionCallOutput(
         call_id=call.call_id, output=result.output, success=result.success, images=result.images
     )
@@ -94,13 +98,19 @@ class ToolRuntime:
             known = ", ".join(s.name for s in self._registry.specs())
             return output_item(
                 call,
-                ToolResult(output=f"unknown tool `{name}`; available tools: {known}", success=False),
+                ToolResult(
+                    output=f"unknown tool `{name}`; available tools: {known}", success=False
+                ),
             )
         ctx = self._make_context(call.call_id, workdir)
         reports = name not in _SELF_REPORTING
         started = time.monotonic()
         if reports:
-            self._emit(ToolCallBegin(turn_id=self._turn_id, call_id=call.call_id, tool=name, arguments=payload))
+            self._emit(
+                ToolCallBegin(
+                    turn_id=self._turn_id, call_id=call.call_id, tool=name, arguments=payload
+                )
+            )
         try:
             result = await tool.run(payload, ctx)
         except ToolError as exc:
@@ -112,7 +122,9 @@ class ToolRuntime:
             self._emit(Warning(message=msg, turn_id=self._turn_id))
             result = ToolResult(output=msg, success=False)
         if note:
-            result = ToolResult(output=result.output + note, success=result.success, images=result.images)
+            result = ToolResult(
+                output=result.output + note, success=result.success, images=result.images
+            )
         if reports:
             self._emit(
                 ToolCallEnd(

@@ -50,7 +50,9 @@ class Turn:
     # -- entry point -------------------------------------------------------------------
     async def run(self) -> None:
         st = self.state
-        self._emit(TurnStarted(turn_id=self.turn_id, model_context_window=st.settings.context_window))
+        self._emit(
+            TurnStarted(turn_id=self.turn_id, model_context_window=st.settings.context_window)
+        )
         msg = Message(role="user", content=list(self.op.items))
         st.record(msg)
         self._emit(UserMessageEvent(turn_id=self.turn_id, text=msg.text()))
@@ -70,7 +72,9 @@ class Turn:
             self._emit(TurnFailed(turn_id=self.turn_id, error=exc.info, usage=self.usage))
             return
         self._emit(
-            TurnComplete(turn_id=self.turn_id, last_agent_message=self.last_message, usage=self.usage)
+            TurnComplete(
+                turn_id=self.turn_id, last_agent_message=self.last_message, usage=self.usage
+            )
         )
 
     # -- sampling ------------------------------------------------------------------------

@@ -31,7 +31,9 @@ class Message(msgspec.Struct, tag_field="type", tag="message", kw_only=True, omi
         return "".join(p.text for p in self.content if isinstance(p, TextPart))
 
 
-class Reasoning(msgspec.Struct, tag_field="type", tag="reasoning", kw_only=True, omit_defaults=True):
+class Reasoning(
+    msgspec.Struct, tag_field="type", tag="reasoning", kw_only=True, omit_defaults=True
+):
     """Model reasoning. ``encrypted_content`` carries opaque provider state (OpenAI
     encrypted reasoning, Anthropic thinking signature) that must be replayed verbatim."""
 
@@ -86,12 +88,7 @@ class CustomToolCallOutput(
 
 
 Item = (
-    Message
-    | Reasoning
-    | FunctionCall
-    | CustomToolCall
-    | FunctionCallOutput
-    | CustomToolCallOutput
+    Message | Reasoning | FunctionCall | CustomToolCall | FunctionCallOutput | CustomToolCallOutput
 )
 ToolCallItem = FunctionCall | CustomToolCall
 ToolOutputItem = FunctionCallOutput | CustomToolCallOutput

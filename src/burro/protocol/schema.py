@@ -20,7 +20,13 @@ def protocol_schema() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "burro protocol",
         "type": "object",
-        "properties": {"op": op, "event": event, "item": item, "prompt": prompt, "stream_event": stream},
+        "properties": {
+            "op": op,
+            "event": event,
+            "item": item,
+            "prompt": prompt,
+            "stream_event": stream,
+        },
         "$defs": dict(sorted(components.items())),
     }
 

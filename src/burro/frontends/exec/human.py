@@ -23,7 +23,7 @@ class HumanRenderer:
         self._out.write(text + "\n")
         self._out.flush()
 
-    def render(self, event: ev.Event) -> None:  # noqa: PLR0912
+    def render(self, event: ev.Event) -> None:
         if isinstance(event, ev.SessionConfigured):
             effort = f" · effort {event.reasoning_effort}" if event.reasoning_effort else ""
             self._line(self._style(f"burro · {event.model} ({event.provider}){effort}", "1"))

@@ -34,25 +34,30 @@ class JsonlMapper:
     def _item(self, kind: str, **fields: Any) -> JsonLine:
         return {"id": self._new_id(), "type": kind, **fields}
 
-    def map(self, event: ev.Event) -> list[JsonLine]:  # noqa: PLR0911, PLR0912
+    def map(self, event: ev.Event) -> list[JsonLine]:
         if isinstance(event, ev.SessionConfigured):
             return [{"type": "thread.started", "thread_id": event.session_id}]
         if isinstance(event, ev.TurnStarted):
             return [{"type": "turn.started"}]
         if isinstance(event, ev.AgentMessage):
-            return [{"type": "item.completed", "item": self._item("agent_message", text=event.text)}]
+            return [
+                {"type": "item.completed", "item": self._item("agent_message", text=event.text)}
+            ]
         if isinstance(event, ev.ReasoningEvent):
             if not event.text:
                 return []
             return [{"type": "item.completed", "item": self._item("reasoning", text=event.text)}]
         if isinstance(event, ev.ExecCommandBegin):
             item = self._item(
-                "command_execution", command=event.command, aggregated_output="", status="in_progress"
+                "command_execution",
+                command=event.command,
+                aggregated_output="",
+                status="in_progress",
             )
             self._by_call[event.call_id] = item
             return [{"type": "item.started", "item": dict(item)}]
         if isinstance(event, ev.ExecCommandEnd):
-            item = self._by_call.pop(event.call_id, None) or self._item(
+            item = self._by_call.pop(event.call_id, {}) or self._item(
                 "command_execution", command=event.command
             )
             item["aggregated_output"] = event.aggregated_output
@@ -64,7 +69,7 @@ class JsonlMapper:
             self._by_call[event.call_id] = item
             return [{"type": "item.started", "item": dict(item)}]
         if isinstance(event, ev.PatchApplyEnd):
-            item = self._by_call.pop(event.call_id, None) or self._item("file_change")
+            item = self._by_call.pop(event.call_id, {}) or self._item("file_change")
             if event.changes:
                 item["changes"] = _changes(event.changes)
             item.setdefault("changes", [])
@@ -87,7 +92,7 @@ class JsonlMapper:
             self._by_call[event.call_id] = item
             return [{"type": "item.started", "item": dict(item)}]
         if isinstance(event, ev.ToolCallEnd):
-            item = self._by_call.pop(event.call_id, None) or self._item(
+            item = self._by_call.pop(event.call_id, {}) or self._item(
                 "mcp_tool_call", server="burro", tool=event.tool, arguments=""
             )
             if event.success:
@@ -107,7 +112,10 @@ class JsonlMapper:
         if isinstance(event, ev.TurnComplete):
             return [*self._close_open(), {"type": "turn.completed", "usage": _usage(event.usage)}]
         if isinstance(event, ev.TurnFailed):
-            return [*self._close_open(), {"type": "turn.failed", "error": {"message": event.error.message}}]
+            return [
+                *self._close_open(),
+                {"type": "turn.failed", "error": {"message": event.error.message}},
+            ]
         if isinstance(event, ev.TurnAborted):
             return [
                 *self._close_open(),
