@@ -96,8 +96,9 @@ def _assistant_message(run: list[Item]) -> dict[str, Any] | None:
     calls: list[dict[str, Any]] = []
     for item in run:
         if isinstance(item, Reasoning):
-            if item.text():
-                reasoning.append(item.text())
+            text = "\n\n".join(item.content) or "\n\n".join(item.summary)
+            if text:
+                reasoning.append(text)
         elif isinstance(item, Message):
             texts.append(item.text())
         elif isinstance(item, FunctionCall):
