@@ -1,0 +1,117 @@
+"""The exec command line: git check, config errors, credentials, schema, AGENTS.md."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from tests.e2e.conftest import BURRO, provider_args, run_exec
+from tests.fakes.model_server import FakeModelServer
+from tests.fakes.script import Text, Turn
+
+
+def test_version() -> None:
+    out = subprocess.run([str(BURRO), "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("burro, version ")
+
+
+def test_refuses_outside_git_repo(
+    tmp_path: Path, burro_home: Path, server: FakeModelServer
+) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    res = run_exec([*provider_args(server, "chat"), "hi"], cwd=plain, home=burro_home)
+    assert res.code == 1
+    assert "Not inside a git repository" in res.stderr and "--skip-git-repo-check" in res.stderr
+    assert server.requests == []
+    server.add_turns(Turn([Text("ok")]))
+    res = run_exec(
+        ["--skip-git-repo-check", *provider_args(server, "chat"), "hi"], cwd=plain, home=burro_home
+    )
+    assert res.code == 0 and res.stdout == "ok\n"
+
+
+def test_bad_config_value_is_one_line_exit_1(repo: Path, burro_home: Path) -> None:
+    res = run_exec(["-c", "model_reasoning_effort=huge", "hi"], cwd=repo, home=burro_home)
+    assert res.code == 1
+    assert res.stderr.count("\n") == 1 and "model_reasoning_effort" in res.stderr
+    assert res.stdout == ""
+
+
+def test_missing_api_key_says_which_variable(repo: Path, burro_home: Path) -> None:
+    res = run_exec(["hi"], cwd=repo, home=burro_home)
+    assert res.code == 1
+    assert "OPENAI_API_KEY is not set" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_unknown_codex_flags_warn_not_fail(
+    repo: Path, burro_home: Path, server: FakeModelServer
+) -> None:
+    server.add_turns(Turn([Text("ok")]))
+    res = run_exec(
+        ["--thread-source", "sdk", "--json", *provider_args(server, "responses"), "hi"],
+        cwd=repo,
+        home=burro_home,
+    )
+    assert res.code == 0
+    assert "--thread-source is accepted for compatibility and ignored" in res.stderr
+    assert all(json.loads(line) for line in res.stdout.splitlines())  # stdout is JSON only
+
+
+def test_output_schema_effort_and_agents_md_reach_the_model(
+    repo: Path, burro_home: Path, server: FakeModelServer
+) -> None:
+    (repo / "AGENTS.md").write_text("Always answer in JSON.\n")
+    schema = {
+        "type": "object",
+        "properties": {"ok": {"type": "boolean"}},
+        "required": ["ok"],
+        "additionalProperties": False,
+    }
+    (repo / "schema.json").write_text(json.dumps(schema))
+    server.add_turns(Turn([Text('{"ok": true}')]))
+    res = run_exec(
+        [
+            *provider_args(server, "responses"),
+            "--output-schema",
+            "schema.json",
+            "-c",
+            "model_reasoning_effort=high",
+            "check",
+        ],
+        cwd=repo,
+        home=burro_home,
+    )
+    assert res.code == 0, res.stderr
+    assert json.loads(res.stdout) == {"ok": True}
+    body = server.requests[0].json
+    assert body["text"]["format"]["schema"] == schema
+    assert body["reasoning"]["effort"] == "high"
+    sent = json.dumps(body["input"])
+    assert "Always answer in JSON." in sent and "<environment_context>" in sent
+
+
+def test_bad_output_schema_file(repo: Path, burro_home: Path) -> None:
+    (repo / "bad.json").write_text("{nope")
+    res = run_exec(["--output-schema", "bad.json", "hi"], cwd=repo, home=burro_home)
+    assert res.code == 1 and "not valid JSON" in res.stderr
+
+
+def test_session_is_written_unless_ephemeral(
+    repo: Path, burro_home: Path, server: FakeModelServer
+) -> None:
+    server.add_turns(Turn([Text("one")]), Turn([Text("two")]))
+    assert run_exec([*provider_args(server, "chat"), "hi"], cwd=repo, home=burro_home).code == 0
+    files = list((burro_home / "sessions").rglob("rollout-*.jsonl"))
+    assert len(files) == 1
+    lines = [json.loads(x) for x in files[0].read_text().splitlines()]
+    assert lines[0]["type"] == "session_meta" and lines[0]["payload"]["cwd"] == str(repo)
+    assert any(x["type"] == "item" and x["payload"].get("role") == "assistant" for x in lines)
+    assert (
+        run_exec(
+            ["--ephemeral", *provider_args(server, "chat"), "hi"], cwd=repo, home=burro_home
+        ).code
+        == 0
+    )
+    assert len(list((burro_home / "sessions").rglob("rollout-*.jsonl"))) == 1
