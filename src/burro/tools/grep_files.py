@@ -37,6 +37,18 @@ def _display(path: str, cwd: Path) -> str:
     return absolute if rel.startswith("..") else rel
 
 
+def _newest_first(paths: list[str], cwd: Path) -> list[str]:
+    def mtime(path: str) -> float:
+        try:
+            return os.stat(os.path.join(cwd, path)).st_mtime
+        except OSError:
+            return 0.0
+
+    keyed = [(-mtime(p), p) for p in paths]
+    keyed.sort()
+    return [p for _, p in keyed]
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -112,7 +124,6 @@ class GrepFilesTool:
             "--no-config",
             "--no-require-git",
             "--files-with-matches",
-            "--sortr=modified",
             "--regexp",
             pattern,
             "--no-messages",
@@ -125,4 +136,5 @@ class GrepFilesTool:
         if code == 2 and not paths:
             message = _one_line(err.decode("utf-8", "replace")) or "ripgrep failed"
             raise ToolError(f"grep_files: {message.removeprefix('rg: ')}")
-        return paths
+        # Sorting inside rg (--sortr=modified) makes it single-threaded; sort the hits here.
+        return await asyncio.to_thread(_newest_first, paths, cwd)
