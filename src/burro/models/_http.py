@@ -87,14 +87,23 @@ class SseTransport:
         import httpx
 
         client = self._get_client()
-        request = client.build_request("POST", url, content=body, headers=headers)
         name = self._provider.name
+        try:
+            request = client.build_request("POST", url, content=body, headers=headers)
+        except (httpx.InvalidURL, ValueError) as exc:  # bad base_url or header value
+            raise ModelError(
+                "bad_request", f"cannot build a request to {name} at {url}: {_describe(exc)}"
+            ) from exc
         try:
             async with asyncio.timeout(self._idle_s):
                 response = await client.send(request, stream=True)
         except (TimeoutError, httpx.ReadTimeout) as exc:
             raise self._idle_error() from exc
-        except httpx.TransportError as exc:
+        except httpx.UnsupportedProtocol as exc:
+            raise ModelError(
+                "bad_request", f"cannot send to {name} at {url}: {_describe(exc)}"
+            ) from exc
+        except httpx.RequestError as exc:
             raise ModelError(
                 "connection", f"could not reach {name} at {url}: {_describe(exc)}"
             ) from exc
@@ -115,7 +124,7 @@ class SseTransport:
                     return
                 except (TimeoutError, httpx.ReadTimeout) as exc:
                     raise self._idle_error() from exc
-                except httpx.TransportError as exc:
+                except httpx.RequestError as exc:
                     raise ModelError(
                         "stream_cut",
                         f"connection to {name} lost mid-stream: {_describe(exc)}",
@@ -136,7 +145,7 @@ class SseTransport:
                     size += len(chunk)
                     if size >= MAX_ERROR_BODY:
                         break
-        except (TimeoutError, httpx.TransportError):
+        except (TimeoutError, httpx.RequestError):
             pass
         return b"".join(chunks)
 

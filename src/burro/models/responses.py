@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from burro.config.types import ProviderInfo
 from burro.models._wire import as_dict, as_int, decode_data, encode
@@ -192,7 +192,7 @@ def item_from(raw: dict[str, Any]) -> Item | None:
     return None
 
 
-_STARTED_KIND = {
+_STARTED_KIND: dict[str, Literal["message", "reasoning", "tool_call"]] = {
     "message": "message",
     "reasoning": "reasoning",
     "function_call": "tool_call",
@@ -231,7 +231,7 @@ class ResponsesParser:
             if started is None:
                 return []
             item_id = _str(raw.get("id")) or _str(raw.get("call_id"))
-            return [ItemStarted(item_id=item_id, kind=started)]  # type: ignore[arg-type]
+            return [ItemStarted(item_id=item_id, kind=started)]
         if kind == "response.output_item.done":
             raw = as_dict(data.get("item"))
             item = item_from(raw)
