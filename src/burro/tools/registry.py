@@ -40,7 +40,7 @@ def _factories() -> dict[str, Callable[[], Tool | None]]:
 
 def _apply_patch() -> Tool | None:
     try:
-        from burro.tools.apply_patch import ApplyPatchTool  # type: ignore[attr-defined,unused-ignore]
+        from burro.tools.apply_patch import ApplyPatchTool  # type: ignore[attr-defined,import-not-found,unused-ignore]
     except ImportError:
         return None
     tool: Tool = ApplyPatchTool()

@@ -102,12 +102,12 @@ def test_five_megabytes_of_output_capped_for_model_but_kept_whole(tmp_path: Path
 def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     result, events = call(
         ShellTool(),
-        {"command": "echo $$; sleep 100 & sleep 100; wait", "timeout_ms": 500},
+        {"command": "echo $$; sleep 100 & sleep 100; wait", "timeout_ms": 1000},
         tmp_path,
     )
     assert not result.success
     assert result.output.startswith("Exit code: 124\n")
-    assert "Output:\ncommand timed out after 500 ms\n" in result.output
+    assert "Output:\ncommand timed out after 1000 ms\n" in result.output
     end = end_event(events)
     assert end.status == "timed_out" and end.exit_code == 124
     pgid = int(end.aggregated_output.split()[0])
