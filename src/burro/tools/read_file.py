@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from burro.protocol.tools import ToolSpec
 from burro.tools import _data
@@ -14,6 +16,7 @@ MAX_LINE_CHARS = 500
 MAX_OUTPUT_BYTES = 256 * 1024
 DEFAULT_LIMIT = 2000
 _BINARY_SNIFF = 8192
+_LINE_READ = 64 * 1024
 _EXAMPLE = '{"file_path": "src/main.py", "offset": 1, "limit": 200}'
 
 
@@ -24,6 +27,15 @@ def _check_file(path: Path) -> None:
         raise ToolError(f"read_file: {path} is a directory; use list_dir to see its contents")
     if not path.is_file():
         raise ToolError(f"read_file: {path} is not a regular file")
+
+
+def _line_heads(f: BinaryIO) -> Iterator[bytes]:
+    """Each line's first bytes (enough for MAX_LINE_CHARS), without holding a huge line."""
+    while raw := f.readline(_LINE_READ):
+        if len(raw) == _LINE_READ and not raw.endswith(b"\n"):
+            while (rest := f.readline(_LINE_READ)) and not rest.endswith(b"\n"):
+                pass
+        yield raw
 
 
 def read_lines(path: Path, *, offset: int, limit: int, max_bytes: int = MAX_OUTPUT_BYTES) -> str:
@@ -44,7 +56,7 @@ def read_lines(path: Path, *, offset: int, limit: int, max_bytes: int = MAX_OUTP
         used = 0
         n = 0
         stop_note = ""
-        for n, raw in enumerate(f, start=1):
+        for n, raw in enumerate(_line_heads(f), start=1):
             if n < offset:
                 continue
             if n >= offset + limit:

@@ -87,3 +87,9 @@ def test_bad_arguments(tmp_path: Path, payload: str, message: str) -> None:
     ctx, _ = make_ctx(tmp_path)
     with pytest.raises(ToolError, match=message):
         run(ReadFileTool().run(payload, ctx))
+
+
+def test_huge_single_line_is_cut_without_reading_it_whole(tmp_path: Path) -> None:
+    with (tmp_path / "min.js").open("w") as f:
+        f.write("a" * 3_000_000 + "\nnext\n")
+    assert read(tmp_path, file_path="min.js") == "L1: " + "a" * 500 + "\nL2: next"
