@@ -281,12 +281,14 @@ class ChatParser:
             events.append(TextDelta(item_id=msg_id, delta=text))
         for raw in delta.get("tool_calls") or []:
             tc = as_dict(raw)
+            raw_id = tc.get("id")
+            call_id = raw_id if isinstance(raw_id, str) else ""
             index = tc.get("index")
             if not isinstance(index, int):
-                index = len(self._calls)
+                index = self._index_without_position(call_id)
             call = self._calls.setdefault(index, _Call())
-            if isinstance(tc.get("id"), str) and tc["id"]:
-                call.call_id = tc["id"]
+            if call_id:
+                call.call_id = call_id
             fn = as_dict(tc.get("function"))
             if isinstance(fn.get("name"), str) and fn["name"]:
                 call.name = fn["name"]
@@ -302,6 +304,16 @@ class ChatParser:
                 )
             events.extend(self._emit_items())
         return events
+
+    def _index_without_position(self, call_id: str) -> int:
+        """Servers that omit ``index``: merge by ``id``; a fragment without an id
+        continues the latest call."""
+        for index, call in self._calls.items():
+            if call_id and call.call_id == call_id:
+                return index
+        if not call_id and self._calls:
+            return max(self._calls)
+        return max(self._calls, default=-1) + 1
 
     def _emit_items(self) -> list[StreamEvent]:
         if self._finished:

@@ -230,3 +230,22 @@ def test_error_object_inside_the_stream_is_classified() -> None:
     with pytest.raises(ModelError) as info:
         parse(raw)
     assert info.value.code == "rate_limited" and info.value.retry_after == 2.0
+
+
+def test_tool_call_fragments_without_index_are_merged_by_id() -> None:
+    raw = b"".join(
+        [
+            chunk(
+                {"tool_calls": [{"id": "a", "function": {"name": "shell", "arguments": '{"x"'}}]}
+            ),
+            chunk({"tool_calls": [{"function": {"arguments": ": 1}"}}]}),
+            chunk({"tool_calls": [{"id": "b", "function": {"name": "shell", "arguments": "{}"}}]}),
+            chunk({}, finish="tool_calls"),
+            b"data: [DONE]\n\n",
+        ]
+    )
+    calls = [e.item for e in parse(raw) if isinstance(e, ItemDone)]
+    assert calls == [
+        FunctionCall(call_id="a", name="shell", arguments='{"x": 1}'),
+        FunctionCall(call_id="b", name="shell", arguments="{}"),
+    ]
