@@ -1,0 +1,100 @@
+"""The ``apply_patch`` tool offered to models (freeform grammar or function form)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any
+
+from burro.protocol.events import PatchApplyBegin, PatchApplyEnd
+from burro.protocol.tools import ToolSpec
+from burro.tools.apply_patch._apply import apply_patch, preview_patch
+from burro.tools.apply_patch._parser import parse_patch
+from burro.tools.apply_patch.errors import PatchApplyError, PatchError
+from burro.tools.base import ToolContext, ToolError, ToolResult
+
+
+@functools.cache
+def _data(filename: str) -> str:
+    from importlib.resources import files
+
+    return (files("burro.tools.apply_patch") / filename).read_text(encoding="utf-8")
+
+
+def patch_text(payload: str) -> str:
+    """The patch inside a tool payload: raw text, or JSON arguments ``{"input": ...}``."""
+    stripped = payload.strip()
+    if stripped.startswith("{"):
+        import msgspec
+
+        try:
+            args: Any = msgspec.json.decode(stripped)
+        except msgspec.DecodeError:
+            return payload
+        if isinstance(args, dict):
+            value = args.get("input", args.get("patch"))
+            if isinstance(value, str):
+                return value
+            raise ToolError(
+                "apply_patch: arguments must be a JSON object with a string field 'input' "
+                "holding the patch, from '*** Begin Patch' to '*** End Patch'"
+            )
+    return payload
+
+
+class ApplyPatchTool:
+    """Edits files with a ``*** Begin Patch`` patch; emits PatchApplyBegin/End."""
+
+    name = "apply_patch"
+    parallel_safe = False
+
+    def spec(self, *, freeform: bool) -> ToolSpec:
+        if freeform:
+            return ToolSpec(
+                name=self.name,
+                kind="freeform",
+                description=_data("freeform.md").strip(),
+                grammar=_data("grammar.lark"),
+            )
+        import msgspec
+
+        parameters: dict[str, Any] = msgspec.json.decode(_data("input.schema.json"))
+        return ToolSpec(
+            name=self.name, description=_data("instructions.md").strip(), parameters=parameters
+        )
+
+    async def run(self, payload: str, ctx: ToolContext) -> ToolResult:
+        text = patch_text(payload)
+        tid, cid = ctx.turn_id, ctx.call_id
+        try:
+            patch = parse_patch(text)
+            changes = await asyncio.to_thread(preview_patch, patch, cwd=ctx.cwd)
+        except PatchError as exc:
+            message = f"apply_patch verification failed: {exc}"
+            ctx.emit(PatchApplyBegin(turn_id=tid, call_id=cid, changes=[]))
+            ctx.emit(
+                PatchApplyEnd(turn_id=tid, call_id=cid, success=False, changes=[], stderr=message)
+            )
+            raise ToolError(message) from None
+        ctx.emit(PatchApplyBegin(turn_id=tid, call_id=cid, changes=changes))
+        try:
+            outcome = await asyncio.to_thread(apply_patch, patch, cwd=ctx.cwd)
+        except PatchError as exc:
+            applied = exc.applied if isinstance(exc, PatchApplyError) else []
+            message = f"apply_patch failed: {exc}"
+            ctx.emit(
+                PatchApplyEnd(
+                    turn_id=tid, call_id=cid, success=False, changes=applied, stderr=message
+                )
+            )
+            raise ToolError(message) from None
+        ctx.emit(
+            PatchApplyEnd(
+                turn_id=tid,
+                call_id=cid,
+                success=True,
+                changes=outcome.changes,
+                stdout=outcome.summary,
+            )
+        )
+        return ToolResult(output=outcome.summary)
