@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -82,7 +82,7 @@ class SseTransport:
 
     async def post_sse(
         self, url: str, body: bytes, headers: dict[str, str]
-    ) -> AsyncIterator[SseEvent]:
+    ) -> AsyncGenerator[SseEvent, None]:
         """POST ``body`` and yield the server's events. Raises ModelError only."""
         import httpx
 

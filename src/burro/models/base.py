@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Protocol
 
 from burro.config.types import ProviderInfo
@@ -43,11 +44,13 @@ class WireClient:
         headers.update(extra_headers(self._provider))
         body = wire.build_body(prompt)
         parser = wire.parser(prompt, self._provider)
-        async for sse in self._transport.post_sse(url, body, headers):
-            for event in parser.feed(sse):
-                yield event
-            if parser.done:
-                return
+        # aclosing: the response is released at once, also when a parser raises.
+        async with aclosing(self._transport.post_sse(url, body, headers)) as events:
+            async for sse in events:
+                for event in parser.feed(sse):
+                    yield event
+                if parser.done:
+                    return
         for event in parser.finish():
             yield event
 
