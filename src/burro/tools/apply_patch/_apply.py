@@ -162,6 +162,12 @@ def _find_edits(text: FileText, chunks: Sequence[Chunk], path: str) -> list[Edit
         if found is None:
             lines = "\n".join(chunk.old_lines)
             raise _fail(f"Failed to find expected lines in {path}:\n{lines}", path)
+        if chunk.context:
+            # Context lines keep the file's text (they may have matched only fuzzily).
+            new = [
+                text.lines[found + k] if 0 <= k < len(old) else line
+                for line, k in zip(new, chunk.context, strict=False)
+            ]
         edits.append((found, len(old), new))
         cursor = found + len(old)
     edits.sort(key=lambda e: e[0])

@@ -28,13 +28,16 @@ class Chunk:
 
     ``old_lines`` (context + removed) are replaced by ``new_lines`` (context + added).
     ``anchor`` is the text after ``@@ ``, a line to seek to before matching.
-    ``end_of_file`` means the old lines must be at the end of the file."""
+    ``end_of_file`` means the old lines must be at the end of the file.
+    ``context`` maps each new line to the index of the same context line in
+    ``old_lines`` (-1 for added lines), so context keeps the file's exact text."""
 
     old_lines: tuple[str, ...]
     new_lines: tuple[str, ...]
     anchor: str | None = None
     end_of_file: bool = False
     line: int = 0
+    context: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,6 +105,7 @@ def _parse_chunk(lines: list[str], i: int, first: int, *, allow_bare: bool) -> t
         )
     old: list[str] = []
     new: list[str] = []
+    context: list[int] = []
     count = 0
     eof = False
     while i < len(lines):
@@ -116,13 +117,12 @@ def _parse_chunk(lines: list[str], i: int, first: int, *, allow_bare: bool) -> t
         if _is_op_header(raw):
             break
         tag = raw[:1]
-        if tag == "":
-            old.append("")
-            new.append("")
-        elif tag == " ":
+        if tag in ("", " "):
+            context.append(len(old))
             old.append(raw[1:])
             new.append(raw[1:])
         elif tag == "+":
+            context.append(-1)
             new.append(raw[1:])
         elif tag == "-":
             old.append(raw[1:])
@@ -142,7 +142,15 @@ def _parse_chunk(lines: list[str], i: int, first: int, *, allow_bare: bool) -> t
             "lines; add ' ', '+' or '-' lines after it",
             line=start_line,
         )
-    return Chunk(tuple(old), tuple(new), anchor=anchor, end_of_file=eof, line=start_line), i
+    chunk = Chunk(
+        tuple(old),
+        tuple(new),
+        anchor=anchor,
+        end_of_file=eof,
+        line=start_line,
+        context=tuple(context),
+    )
+    return chunk, i
 
 
 def _parse_update(lines: list[str], i: int, first: int) -> tuple[UpdateFile, int]:
