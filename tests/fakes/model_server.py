@@ -25,6 +25,7 @@ import json
 import os
 import signal
 import socket
+import sys
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -56,6 +57,11 @@ class _Httpd(ThreadingHTTPServer):
     block_on_close = False
     allow_reuse_address = True
     fake: FakeModelServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client dropping its keep-alive connection is normal; stay quiet about it.
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -166,7 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._stream(reply, turn)
             else:
                 self._plain(reply, turn)
-        except (BrokenPipeError, ConnectionResetError):
+        except OSError:
             self.close_connection = True
 
     def _build(self, route: str, turn: Turn, rec: RecordedRequest) -> WireReply:
