@@ -59,6 +59,12 @@ class _Workspace:
         key = self._key(p)
         if key in self.overlay:
             return "missing" if self.overlay[key] is None else "file"
+        if self.overlay:
+            parent = os.path.dirname(key)
+            while parent != os.path.dirname(parent):
+                if self.overlay.get(parent) is not None:
+                    return "other"  # below a file written earlier in this dry run
+                parent = os.path.dirname(parent)
         try:
             st = p.stat()
         except FileNotFoundError:
@@ -195,9 +201,9 @@ def _plan_delete(op: DeleteFile, ws: _Workspace) -> _Plan:
         raise _fail(f"Failed to delete file {op.path}: file does not exist", op.path)
     if kind == "dir":
         raise _fail(f"Failed to delete file {op.path}: path is a directory", op.path)
-    diff = ""
-    if kind == "file":
-        diff = whole_file_diff(FileText.decode(ws.read(target)).lines, [])
+    if kind != "file":
+        raise _fail(f"Failed to delete file {op.path}: not a regular file", op.path)
+    diff = whole_file_diff(FileText.decode(ws.read(target)).lines, [])
     return _Plan(FileChange(path=op.path, kind="delete", unified_diff=diff), remove=target)
 
 

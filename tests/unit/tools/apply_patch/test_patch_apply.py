@@ -236,7 +236,7 @@ def test_missing_anchor_message(tmp_path: Path) -> None:
 
 def test_update_of_missing_file_and_directory(tmp_path: Path) -> None:
     (tmp_path / "d").mkdir()
-    with pytest.raises(PatchError, match="missing.txt: file does not exist"):
+    with pytest.raises(PatchError, match=r"missing\.txt: file does not exist"):
         apply_patch(_update("missing.txt", "-a", "+b"), cwd=tmp_path)
     with pytest.raises(PatchError, match="Failed to update d: path is not a regular file"):
         apply_patch(_update("d", "-a", "+b"), cwd=tmp_path)
@@ -260,7 +260,7 @@ def test_preview_sees_earlier_operations_of_the_same_patch(tmp_path: Path) -> No
 
 def test_preview_fails_like_apply_and_writes_nothing(tmp_path: Path) -> None:
     patch = _patch("*** Add File: n.txt", "+a", "*** Delete File: missing.txt")
-    with pytest.raises(PatchApplyError, match="missing.txt"):
+    with pytest.raises(PatchApplyError, match=r"missing\.txt"):
         preview_patch(patch, cwd=tmp_path)
     assert os.listdir(tmp_path) == []
 
