@@ -29,8 +29,8 @@ def apply_patch_cmd(patch_file: str) -> None:
     sys.exit(run(patch_file))
 
 
-@main.command("exec", context_settings={"ignore_unknown_options": False})
-@click.argument("prompt", required=False)
+@main.command("exec")
+@click.argument("args", nargs=-1)
 @click.option(
     "--json",
     "--experimental-json",
@@ -69,6 +69,24 @@ def apply_patch_cmd(patch_file: str) -> None:
 )
 @click.option("--full-auto", is_flag=True, help="workspace-write sandbox, ask only on request.")
 @click.option("--color", type=click.Choice(["always", "never", "auto"]), default="auto")
+@click.option("--last", is_flag=True, help="With `resume`: continue the newest session.")
+@click.option(
+    "--all", "all_dirs", is_flag=True, help="With `resume --last`: look in every directory."
+)
+@click.option(
+    "--max-turns", type=click.IntRange(min=1), help="Stop after this many model requests."
+)
+@click.option("--max-tokens", type=click.IntRange(min=1), help="Stop after this many tokens.")
+@click.option(
+    "--max-minutes",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Stop after this many minutes.",
+)
+@click.option(
+    "--completion-nudges",
+    type=click.IntRange(min=0),
+    help="Ask the model to continue (at most N times) when it stops with plan steps open.",
+)
 @click.option("--thread-source", hidden=True)
 @click.option("--cyber-access-program", hidden=True)
 @click.option("--enable", multiple=True, hidden=True)
@@ -79,9 +97,24 @@ def apply_patch_cmd(patch_file: str) -> None:
 @click.option(
     "--dangerously-bypass-approvals-and-sandbox", "--yolo", "yolo", is_flag=True, hidden=True
 )
-def exec_cmd(prompt: str | None, json_mode: bool, **kw: object) -> None:
-    """Run one task headless: progress on stderr, the final message on stdout."""
+def exec_cmd(args: tuple[str, ...], json_mode: bool, **kw: object) -> None:
+    """Run one task headless: progress on stderr, the final message on stdout.
+
+    \b
+    burro exec [OPTIONS] [PROMPT | -]
+    burro exec [OPTIONS] resume [SESSION_ID | --last] [PROMPT | -]"""
     from burro.frontends.exec.runner import ExecOptions, run_exec
+
+    resume = bool(args) and args[0] == "resume"
+    rest = list(args[1:] if resume else args)
+    resume_id = None
+    if resume and not kw.get("last"):
+        if not rest:
+            raise click.UsageError("resume needs a SESSION_ID or --last")
+        resume_id = rest.pop(0)
+    if len(rest) > 1:
+        raise click.UsageError(f"expected one PROMPT, got {len(rest)} arguments; quote the prompt")
+    prompt = rest[0] if rest else None
 
     for name in (
         "thread_source",
@@ -121,5 +154,79 @@ def exec_cmd(prompt: str | None, json_mode: bool, **kw: object) -> None:
         provider=provider,
         sandbox=sandbox,  # type: ignore[arg-type]
         color=str(kw.get("color") or "auto"),
+        resume=resume,
+        resume_id=resume_id,
+        resume_last=bool(kw.get("last")),
+        resume_all=bool(kw.get("all_dirs")),
+        max_turns=kw.get("max_turns"),  # type: ignore[arg-type]
+        max_tokens=kw.get("max_tokens"),  # type: ignore[arg-type]
+        max_minutes=kw.get("max_minutes"),  # type: ignore[arg-type]
+        completion_nudges=kw.get("completion_nudges"),  # type: ignore[arg-type]
     )
     sys.exit(run_exec(opts))
+
+
+@main.group("sessions")
+def sessions_group() -> None:
+    """Saved sessions."""
+
+
+@sessions_group.command("list")
+@click.option(
+    "--all", "all_dirs", is_flag=True, help="Sessions of every directory, not just this one."
+)
+@click.option("-n", "--limit", type=int, default=50, show_default=True)
+@click.option("--json", "json_mode", is_flag=True, help="One JSON object per line.")
+def sessions_list(all_dirs: bool, limit: int, json_mode: bool) -> None:
+    """List saved sessions, newest first (this directory's unless --all)."""
+    import json
+    import os
+    from pathlib import Path
+
+    from burro.config import burro_home
+    from burro.core.api import age, list_sessions
+
+    found = list_sessions(burro_home(os.environ), cwd=None if all_dirs else Path.cwd(), limit=limit)
+    if not found:
+        click.echo("no saved sessions" + ("" if all_dirs else " here; try --all"), err=True)
+    for s in found:
+        if json_mode:
+            click.echo(
+                json.dumps(
+                    {
+                        "id": s.id,
+                        "cwd": s.cwd,
+                        "model": s.model,
+                        "started_at": s.started_at,
+                        "first_prompt": s.first_prompt,
+                        "path": s.path,
+                    }
+                )
+            )
+            continue
+        prompt = " ".join(s.first_prompt.split())[:60] or "(no prompt)"
+        where = f"  {s.cwd}" if all_dirs else ""
+        click.echo(f"{s.id}  {age(s.modified):>8}  {s.model:<18} {prompt}{where}")
+
+
+@main.command("fork")
+@click.argument("session_id")
+def fork_cmd(session_id: str) -> None:
+    """Start a new session from a copy of another session's history; prints its id."""
+    import os
+    from pathlib import Path
+
+    from burro.config import ConfigError, load_settings
+    from burro.core.api import CoreError, fork_session
+
+    try:
+        settings = load_settings(cwd=Path.cwd(), env=os.environ)
+        new_id, path = fork_session(settings, session_id)
+    except (ConfigError, CoreError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(new_id)
+    click.echo(
+        f"forked from {session_id} into {path}; continue with: burro exec resume {new_id} PROMPT",
+        err=True,
+    )

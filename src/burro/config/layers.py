@@ -43,6 +43,7 @@ class Layer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defau
     hide_agent_reasoning: bool | None = None
     show_raw_agent_reasoning: bool | None = None
     notify: list[str] | None = None
+    completion_nudges: int | None = None
 
 
 class ConfigFile(Layer, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):

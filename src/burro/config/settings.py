@@ -53,6 +53,7 @@ class Settings:
     tool_output_bytes: int = 10_000
     hide_agent_reasoning: bool = False
     auto_compact_token_limit: int | None = None
+    completion_nudges: int | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -169,5 +170,6 @@ def load_settings(
         tool_output_bytes=token_limit * 4 if token_limit else info.tool_output_bytes,
         hide_agent_reasoning=bool(layer.hide_agent_reasoning),
         auto_compact_token_limit=layer.model_auto_compact_token_limit,
+        completion_nudges=layer.completion_nudges,
         warnings=tuple(warnings),
     )

@@ -1,4 +1,4 @@
-"""The only door for front ends: start a session, submit Ops, read Events."""
+"""The only door for front ends: start, resume or fork a session, submit Ops, read Events."""
 
 from __future__ import annotations
 
@@ -13,13 +13,35 @@ from burro import __version__
 from burro.config import Settings
 from burro.core.context import base_instructions, initial_context
 from burro.core.errors import CoreError
-from burro.core.rollout import RolloutWriter, SessionMeta, rollout_path
+from burro.core.reconstruct import Restored, RolloutError, restore
+from burro.core.rollout import RolloutWriter, SessionMeta, now_iso, rollout_path
 from burro.core.session import Session
-from burro.core.state import SessionState
+from burro.core.sessions import (
+    SessionInfo,
+    SessionNotFound,
+    age,
+    find_session,
+    last_session,
+    list_sessions,
+)
+from burro.core.state import SessionOptions, SessionState
 from burro.protocol.events import Event, SessionConfigured, ShutdownComplete
 from burro.protocol.ops import Op
 
-__all__ = ["CoreError", "SessionHandle", "in_git_repo", "start_session"]
+__all__ = [
+    "CoreError",
+    "SessionHandle",
+    "SessionInfo",
+    "SessionOptions",
+    "age",
+    "find_session",
+    "fork_session",
+    "in_git_repo",
+    "last_session",
+    "list_sessions",
+    "resolve_session",
+    "start_session",
+]
 
 
 class SessionHandle:
@@ -62,16 +84,63 @@ def in_git_repo(cwd: Path) -> bool:
     return any((d / ".git").exists() for d in (cwd, *cwd.parents))
 
 
+def _new_meta(
+    settings: Settings, session_id: str, *, forked_from: str | None = None
+) -> SessionMeta:
+    return SessionMeta(
+        id=session_id,
+        cwd=str(settings.cwd),
+        model=settings.model,
+        provider=settings.provider_id,
+        burro_version=__version__,
+        started_at=now_iso(),
+        git_commit=_git(settings.cwd, "rev-parse", "HEAD"),
+        git_branch=_git(settings.cwd, "rev-parse", "--abbrev-ref", "HEAD"),
+        forked_from=forked_from,
+    )
+
+
+def _restore(home: Path, key: str) -> tuple[Path, Restored]:
+    try:
+        path = find_session(home, key)
+        return path, restore(path)
+    except (SessionNotFound, RolloutError) as exc:
+        raise CoreError(str(exc)) from exc
+
+
+def resolve_session(home: Path, key: str | None, *, cwd: Path | None) -> Path:
+    """``key`` (id, prefix or path), or the newest session (in ``cwd`` unless None)."""
+    try:
+        return find_session(home, key) if key else last_session(home, cwd=cwd)
+    except SessionNotFound as exc:
+        raise CoreError(str(exc)) from exc
+
+
+def fork_session(settings: Settings, source: str) -> tuple[str, Path]:
+    """Copy another session's history into a new session file; returns (id, path)."""
+    _, restored = _restore(settings.burro_home, source)
+    session_id = str(uuid.uuid4())
+    writer = RolloutWriter(rollout_path(settings.burro_home, session_id))
+    writer.meta(_new_meta(settings, session_id, forked_from=restored.meta.id))
+    for item in (*restored.history, *restored.recovered):
+        writer.item(item)
+    writer.close()
+    return session_id, writer.path
+
+
 async def start_session(
     settings: Settings,
     *,
     env: Mapping[str, str] | None = None,
-    ephemeral: bool = False,
+    options: SessionOptions | None = None,
+    resume: str | None = None,
 ) -> SessionHandle:
-    """Validate credentials, write the session meta, and start the actor."""
+    """Start a new session, or continue ``resume`` (an id, id prefix or rollout path)
+    with its exact history. Credentials are checked first."""
     from burro.models import open_client
     from burro.tools import build_registry
 
+    options = options or SessionOptions()
     env = dict(os.environ if env is None else env)
     api_key = settings.api_key(env)
     provider = settings.provider
@@ -80,28 +149,26 @@ async def start_session(
         raise CoreError(
             f"{provider.env_key} is not set for provider `{settings.provider_id}`. {hint}"
         )
-    session_id = str(uuid.uuid4())
+
+    restored: Restored | None = None
+    rollout: RolloutWriter | None = None
+    if resume is not None:
+        path, restored = _restore(settings.burro_home, resume)
+        session_id = restored.meta.id
+        if not options.ephemeral:
+            rollout = RolloutWriter(path)
+    else:
+        session_id = str(uuid.uuid4())
+        if not options.ephemeral:
+            rollout = RolloutWriter(rollout_path(settings.burro_home, session_id))
+            rollout.meta(_new_meta(settings, session_id))
+
     client = open_client(provider, api_key=api_key, session_id=session_id)
     registry = build_registry(
         list(settings.model_info.tools),
         apply_patch_freeform=settings.model_info.apply_patch_tool == "freeform"
         and provider.wire_api == "responses",
     )
-    rollout: RolloutWriter | None = None
-    if not ephemeral:
-        rollout = RolloutWriter(rollout_path(settings.burro_home, session_id))
-        rollout.meta(
-            SessionMeta(
-                id=session_id,
-                cwd=str(settings.cwd),
-                model=settings.model,
-                provider=settings.provider_id,
-                burro_version=__version__,
-                started_at=rollout.path.stem.split("-", 1)[1][:19],
-                git_commit=_git(settings.cwd, "rev-parse", "HEAD"),
-                git_branch=_git(settings.cwd, "rev-parse", "--abbrev-ref", "HEAD"),
-            )
-        )
     state = SessionState(
         settings=settings,
         session_id=session_id,
@@ -114,8 +181,24 @@ async def start_session(
         model=settings.model,
         effort=settings.effort,
         summary=settings.summary,
+        options=options,
     )
     warnings = list(settings.warnings)
+    if restored is None:
+        for message in initial_context(settings, warnings=warnings):
+            state.record(message)
+        state.context_items = len(state.history)
+    else:
+        state.history = list(restored.history)
+        state.context_items = restored.context_items
+        state.usage = restored.usage
+        state.plan = restored.plan
+        for item in restored.recovered:
+            state.record(item)
+        if restored.meta.model != settings.model:
+            warnings.append(
+                f"session was recorded with model {restored.meta.model}; continuing with {settings.model}"
+            )
     configured = SessionConfigured(
         session_id=session_id,
         model=settings.model,
@@ -123,9 +206,9 @@ async def start_session(
         cwd=str(settings.cwd),
         reasoning_effort=settings.effort,
         rollout_path=str(rollout.path) if rollout else None,
+        history_items=len(state.history),
+        resumed=restored is not None,
     )
-    for item in initial_context(settings, warnings=warnings):
-        state.record(item)
     session = Session(state, configured=configured, warnings=warnings)
     task = asyncio.create_task(session.run(), name="burro-session")
     return SessionHandle(session, task, rollout=rollout.path if rollout else None)

@@ -144,3 +144,34 @@ def initial_context(
     user_parts.append(TextPart(text=environment_context(settings)))
     items.append(Message(role="user", content=list(user_parts)))
     return items
+
+
+SUMMARY_PREFIX_FILE = "summary_prefix.md"
+
+
+def is_context_message(item: object) -> bool:
+    """Is this one of the injected context items (not something the user typed)?"""
+    if not isinstance(item, Message):
+        return False
+    if item.role == "developer":
+        return True
+    if item.role != "user":
+        return False
+    text = item.text()
+    return text.startswith(AGENTS_HEADER) or text.startswith("<environment_context>")
+
+
+def is_summary_message(item: object) -> bool:
+    if not isinstance(item, Message) or item.role != "user":
+        return False
+    return item.text().startswith(data_text(SUMMARY_PREFIX_FILE).strip()[:40])
+
+
+def is_real_user_message(item: object) -> bool:
+    """A message the user wrote (not context, not a hand-off summary, not a marker)."""
+    if not isinstance(item, Message) or item.role != "user":
+        return False
+    if is_context_message(item) or is_summary_message(item):
+        return False
+    text = item.text()
+    return not (text.startswith("<turn_aborted>") or text.startswith("<burro_nudge>"))

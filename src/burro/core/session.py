@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+from burro.core.compact_task import run_compaction
 from burro.core.state import SessionState
 from burro.core.turn import Turn
 from burro.protocol.events import (
     AgentMessage,
+    CompletionNudge,
+    ContextCompacted,
     Event,
     ExecCommandEnd,
     PatchApplyEnd,
@@ -49,6 +52,8 @@ PERSISTED_EVENTS = (
     PlanUpdate,
     ToolCallEnd,
     TokenCount,
+    ContextCompacted,
+    CompletionNudge,
 )
 
 
@@ -72,6 +77,8 @@ class Session:
         return await self._events.get()
 
     def _publish(self, event: Event) -> None:
+        if isinstance(event, PlanUpdate):
+            self.state.plan = list(event.plan)
         if isinstance(event, PERSISTED_EVENTS) and self.state.rollout is not None:
             self.state.rollout.event(event)
         self._events.put_nowait(event)
@@ -113,9 +120,22 @@ class Session:
             if op.model is not None:
                 st.model = op.model
         elif isinstance(op, Compact):
-            self._publish(Warning(message="compaction is not available yet"))
+            if self._turn is not None and not self._turn.done():
+                st.compact_requested = True  # the running turn compacts before its next step
+                return
+            self._turn = asyncio.create_task(self._compact_now(), name="burro-compact")
         elif isinstance(op, ExecApproval | PatchApproval):
             self._publish(Warning(message=f"no approval pending for call {op.call_id}"))
+
+    async def _compact_now(self) -> None:
+        turn_id = f"turn_{uuid.uuid4().hex[:12]}"
+        st = self.state
+        self._publish(TurnStarted(turn_id=turn_id, model_context_window=st.settings.context_window))
+        prompt = Turn(st, turn_id=turn_id, op=UserTurn(items=[])).prompt()
+        await run_compaction(
+            st, turn_id=turn_id, prompt=prompt, tokens=st.context_tokens(), automatic=False
+        )
+        self._publish(TurnComplete(turn_id=turn_id))
 
     async def _stop_turn(self) -> None:
         task = self._turn

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,10 +11,21 @@ from pathlib import Path
 from burro.config import Settings
 from burro.core.rollout import RolloutWriter
 from burro.models import ModelClient
-from burro.protocol.common import ReasoningEffort, ReasoningSummary, TokenUsage
+from burro.protocol.common import PlanStep, ReasoningEffort, ReasoningSummary, TokenUsage
 from burro.protocol.events import Event
 from burro.protocol.items import Item, Message
 from burro.tools import ToolContext, ToolRegistry
+
+
+@dataclass(kw_only=True)
+class SessionOptions:
+    """Front-end choices for one session (not part of config.toml)."""
+
+    ephemeral: bool = False
+    max_turns: int | None = None  # model requests per session
+    max_tokens: int | None = None  # input + output tokens per session
+    max_minutes: float | None = None  # wall-clock minutes per session
+    completion_nudges: int = 0  # "continue" nudges when a turn ends with open plan steps
 
 
 @dataclass
@@ -32,12 +44,46 @@ class SessionState:
     model: str = ""
     effort: ReasoningEffort | None = None
     summary: ReasoningSummary | None = None
+    options: SessionOptions = field(default_factory=SessionOptions)
+    # Leading history items that are injected context (kept through compaction).
+    context_items: int = 0
+    plan: list[PlanStep] = field(default_factory=list)
+    # Token accounting for compaction: the provider's last reported total, and how many
+    # history items existed then (later items are estimated).
+    reported_tokens: int = 0
+    items_at_report: int = 0
+    requests: int = 0
+    started_at: float = field(default_factory=time.monotonic)
+    compact_requested: bool = False
 
     def record(self, item: Item) -> None:
         """Append to history and to the rollout (written before anything else runs)."""
         self.history.append(item)
         if self.rollout is not None:
             self.rollout.item(item)
+
+    def note_usage(self, total_tokens: int) -> None:
+        self.reported_tokens = total_tokens
+        self.items_at_report = len(self.history)
+
+    def reset_token_baseline(self) -> None:
+        self.reported_tokens = 0
+        self.items_at_report = 0
+
+    def compact_limit(self) -> int:
+        window = self.settings.context_window
+        limit = int(window * 0.9)
+        configured = self.settings.auto_compact_token_limit
+        return min(configured, limit) if configured else limit
+
+    def context_tokens(self) -> int:
+        from burro.core.tokens import estimate_context
+
+        return estimate_context(
+            reported=self.reported_tokens,
+            new_items=self.history[self.items_at_report :],
+            limit=self.compact_limit(),
+        )
 
     def tool_context(self, *, turn_id: str, call_id: str, workdir: Path | None) -> ToolContext:
         cwd = self.settings.cwd

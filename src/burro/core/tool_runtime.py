@@ -55,11 +55,13 @@ class ToolRuntime:
         make_context: ContextFactory,
         emit: Callable[[Event], None],
         turn_id: str,
+        on_output: Callable[[ToolOutputItem], None] | None = None,
     ) -> None:
         self._registry = registry
         self._make_context = make_context
         self._emit = emit
         self._turn_id = turn_id
+        self._on_output = on_output
         self.calls: list[tuple[ToolCallItem, asyncio.Task[ToolOutputItem], float]] = []
         self._exclusive: list[asyncio.Task[ToolOutputItem]] = []
 
@@ -69,9 +71,15 @@ class ToolRuntime:
         # waits for every earlier call. Either way earlier mutations happen first.
         waits = list(self._exclusive) if parallel else [t for _, t, _ in self.calls]
         task = asyncio.create_task(self._run(call, waits), name=f"tool:{call.name}:{call.call_id}")
+        if self._on_output is not None:
+            task.add_done_callback(self._output_ready)
         self.calls.append((call, task, time.monotonic()))
         if not parallel:
             self._exclusive.append(task)
+
+    def _output_ready(self, task: asyncio.Task[ToolOutputItem]) -> None:
+        if self._on_output is not None and not task.cancelled() and task.exception() is None:
+            self._on_output(task.result())
 
     async def cancel_all(self) -> None:
         for _, task, _ in self.calls:

@@ -7,6 +7,7 @@ import asyncio
 import time
 from typing import Any
 
+from burro.core.compact_task import run_compaction
 from burro.core.context import data_text
 from burro.core.state import SessionState
 from burro.core.tool_runtime import ToolRuntime, aborted_output
@@ -15,6 +16,7 @@ from burro.protocol.common import ErrorInfo, TokenUsage
 from burro.protocol.events import (
     AgentMessage,
     AgentMessageDelta,
+    CompletionNudge,
     ReasoningDeltaEvent,
     ReasoningEvent,
     StreamRetry,
@@ -56,15 +58,24 @@ class Turn:
         msg = Message(role="user", content=list(self.op.items))
         st.record(msg)
         self._emit(UserMessageEvent(turn_id=self.turn_id, text=msg.text()))
+        nudges = 0
         try:
             first = True
             while True:
                 if not first:
                     self._drain_pending_input()
                 first = False
+                self._check_budgets()
+                await self._maybe_compact()
                 follow_up = await self._sample_with_retries()
-                if not follow_up and not st.pending_input:
-                    break
+                if follow_up or st.pending_input:
+                    continue
+                open_steps = [p.step for p in st.plan if p.status != "completed"]
+                if open_steps and nudges < st.options.completion_nudges:
+                    nudges += 1
+                    self._nudge(open_steps, nudges)
+                    continue
+                break
         except asyncio.CancelledError:
             await self._abort()
             return
@@ -78,7 +89,7 @@ class Turn:
         )
 
     # -- sampling ------------------------------------------------------------------------
-    def _prompt(self) -> Prompt:
+    def prompt(self) -> Prompt:
         st = self.state
         info = st.settings.model_info
         return Prompt(
@@ -94,12 +105,57 @@ class Turn:
             max_output_tokens=info.max_output_tokens,
         )
 
+    def _check_budgets(self) -> None:
+        st = self.state
+        opts = st.options
+        reason = None
+        if opts.max_turns is not None and st.requests >= opts.max_turns:
+            reason = f"--max-turns {opts.max_turns} model requests"
+        total = st.usage.input_tokens + st.usage.output_tokens
+        if opts.max_tokens is not None and total >= opts.max_tokens:
+            reason = f"--max-tokens {opts.max_tokens} tokens ({total} used)"
+        minutes = (time.monotonic() - st.started_at) / 60
+        if opts.max_minutes is not None and minutes >= opts.max_minutes:
+            reason = f"--max-minutes {opts.max_minutes:g} minutes"
+        if reason:
+            raise TurnFailedError(
+                ErrorInfo(
+                    code="budget_exceeded",
+                    message=f"session budget reached: {reason}; resume the session to continue",
+                )
+            )
+
+    async def _maybe_compact(self) -> None:
+        st = self.state
+        manual = st.compact_requested
+        tokens = st.context_tokens()
+        if not manual and tokens < st.compact_limit():
+            return
+        st.compact_requested = False
+        await run_compaction(
+            st, turn_id=self.turn_id, prompt=self.prompt(), tokens=tokens, automatic=not manual
+        )
+
+    def _nudge(self, open_steps: list[str], attempt: int) -> None:
+        st = self.state
+        steps = "\n".join(f"- {s}" for s in open_steps)
+        text = data_text("completion_nudge.md").strip().format(steps=steps)
+        st.record(Message(role="user", content=[TextPart(text=text)]))
+        self._emit(
+            CompletionNudge(
+                turn_id=self.turn_id,
+                open_steps=open_steps,
+                attempt=attempt,
+                max_attempts=st.options.completion_nudges,
+            )
+        )
+
     async def _sample_with_retries(self) -> bool:
         provider = self.state.settings.provider
         attempt = 0
         while True:
             try:
-                return await self._sample_once(self._prompt())
+                return await self._sample_once(self.prompt())
             except ModelError as exc:
                 if not exc.retryable:
                     raise TurnFailedError(exc.to_error_info()) from exc
@@ -135,8 +191,10 @@ class Turn:
             ),
             emit=st.emit,
             turn_id=self.turn_id,
+            on_output=st.rollout.tool_output if st.rollout is not None else None,
         )
         self._runtime = runtime
+        st.requests += 1
         failure: ModelError | None = None
         try:
             async for ev in st.client.stream(prompt):
@@ -167,6 +225,7 @@ class Turn:
         elif isinstance(ev, Completed) and ev.usage is not None:
             self.usage = self.usage.plus(ev.usage)
             st = self.state
+            st.note_usage(ev.usage.total_tokens or ev.usage.input_tokens + ev.usage.output_tokens)
             st.usage = st.usage.plus(ev.usage)
             self._emit(
                 TokenCount(

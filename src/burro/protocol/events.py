@@ -21,6 +21,8 @@ class SessionConfigured(_Ev, tag="session_configured"):
     reasoning_effort: str | None = None
     rollout_path: str | None = None
     history_items: int = 0
+    resumed: bool = False
+    forked_from: str | None = None
 
 
 class TurnStarted(_Ev, tag="turn_started"):
@@ -169,6 +171,25 @@ class Error(_Ev, tag="error"):
     turn_id: str | None = None
 
 
+class ContextCompacted(_Ev, tag="context_compacted"):
+    """History was replaced by a hand-off summary (automatic or on request)."""
+
+    turn_id: str
+    tokens_before: int
+    items_before: int
+    items_after: int
+    automatic: bool = True
+
+
+class CompletionNudge(_Ev, tag="completion_nudge"):
+    """The model ended its turn with plan steps open; burro asked it to continue."""
+
+    turn_id: str
+    open_steps: list[str]
+    attempt: int
+    max_attempts: int
+
+
 class ShutdownComplete(_Ev, tag="shutdown_complete"):
     pass
 
@@ -196,5 +217,7 @@ Event = (
     | StreamRetry
     | Warning
     | Error
+    | ContextCompacted
+    | CompletionNudge
     | ShutdownComplete
 )

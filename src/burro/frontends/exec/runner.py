@@ -35,6 +35,14 @@ class ExecOptions:
     provider: str | None = None
     sandbox: str | None = None
     color: str = "auto"
+    resume: bool = False
+    resume_id: str | None = None
+    resume_last: bool = False
+    resume_all: bool = False
+    max_turns: int | None = None
+    max_tokens: int | None = None
+    max_minutes: float | None = None
+    completion_nudges: int | None = None
 
 
 class ExecUsageError(Exception):
@@ -105,18 +113,38 @@ def run_exec(opts: ExecOptions) -> int:
             approval_policy="never",
         )
         op = UserTurn(items=parts, output_schema=schema)
-        return asyncio.run(_drive(opts, settings, op))
+        resume_key = None
+        if opts.resume:
+            from burro.core.api import resolve_session
+
+            path = resolve_session(
+                settings.burro_home,
+                None if opts.resume_last else opts.resume_id,
+                cwd=None if opts.resume_all else cwd,
+            )
+            resume_key = str(path)
+        return asyncio.run(_drive(opts, settings, op, resume_key))
     except (ExecUsageError, ConfigError, CoreError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1
 
 
-async def _drive(opts: ExecOptions, settings: Any, op: UserTurn) -> int:
-    from burro.core.api import start_session
+async def _drive(opts: ExecOptions, settings: Any, op: UserTurn, resume: str | None) -> int:
+    from burro.core.api import SessionOptions, start_session
     from burro.frontends.exec.human import HumanRenderer
     from burro.frontends.exec.jsonl import JsonlMapper
 
-    handle = await start_session(settings, ephemeral=opts.ephemeral)
+    nudges = opts.completion_nudges
+    if nudges is None:
+        nudges = settings.completion_nudges or 0  # off in exec unless asked for
+    options = SessionOptions(
+        ephemeral=opts.ephemeral,
+        max_turns=opts.max_turns,
+        max_tokens=opts.max_tokens,
+        max_minutes=opts.max_minutes,
+        completion_nudges=nudges,
+    )
+    handle = await start_session(settings, options=options, resume=resume)
     loop = asyncio.get_running_loop()
     interrupts = 0
 
