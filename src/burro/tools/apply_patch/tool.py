@@ -24,6 +24,14 @@ def _data(filename: str) -> str:
 def patch_text(payload: str) -> str:
     """The patch inside a tool payload: raw text, or JSON arguments ``{"input": ...}``."""
     stripped = payload.strip()
+    if stripped.startswith('"'):
+        import msgspec
+
+        try:
+            value: Any = msgspec.json.decode(stripped)
+        except msgspec.DecodeError:
+            return payload
+        return value if isinstance(value, str) else payload
     if stripped.startswith("{"):
         import msgspec
 

@@ -58,6 +58,12 @@ def test_function_payload(tmp_path: Path) -> None:
     assert isinstance(result, ToolResult) and (tmp_path / "g.txt").read_text() == "new\n"
 
 
+def test_json_string_payload(tmp_path: Path) -> None:
+    (tmp_path / "f.txt").write_text("a\n")
+    result, _ = _run(json.dumps(PATCH), tmp_path)
+    assert isinstance(result, ToolResult) and (tmp_path / "f.txt").read_text() == "b\n"
+
+
 def test_function_payload_without_input_field(tmp_path: Path) -> None:
     result, events = _run(json.dumps({"patch_text": 3}), tmp_path)
     assert isinstance(result, ToolError) and "'input'" in str(result)
