@@ -17,7 +17,7 @@ import time
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.script import Call, Text, Turn
 
-from _common import BURRO, env_for, provider_args, scratch_repo, summary
+from bench._common import BURRO, env_for, provider_args, scratch_repo, summary
 
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 STEPS = int(os.environ.get("BENCH_STEPS", "20"))

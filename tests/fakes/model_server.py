@@ -27,6 +27,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +51,7 @@ class RecordedRequest:
     body: bytes
     json: Any  # the parsed body, or None when it is not JSON
     method: str = "POST"
+    received_at: float = 0.0  # time.monotonic() when the whole body had arrived
 
 
 class _Httpd(ThreadingHTTPServer):
@@ -105,7 +107,9 @@ class _Handler(BaseHTTPRequestHandler):
             parsed: Any = json.loads(body) if body else None
         except ValueError:
             parsed = None
-        rec = RecordedRequest(self.path, headers, body, parsed, self.command)
+        rec = RecordedRequest(
+            self.path, headers, body, parsed, self.command, received_at=time.monotonic()
+        )
         self.server.fake._add_request(rec)
         return rec
 

@@ -45,6 +45,25 @@ def extra_headers(provider: ProviderInfo) -> dict[str, str]:
     return out
 
 
+def import_httpx() -> Any:
+    """Import httpx without its command-line module: ``httpx._main`` imports rich,
+    pygments and click when they are installed (~150 ms), and burro never uses it."""
+    import sys
+    import types
+
+    if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
+        stub = types.ModuleType("httpx._main")
+
+        def main() -> None:  # pragma: no cover - httpx's own CLI is not burro's
+            raise SystemExit("the httpx command-line tool is not available here")
+
+        stub.main = main  # type: ignore[attr-defined]
+        sys.modules["httpx._main"] = stub
+    import httpx
+
+    return httpx
+
+
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -60,12 +79,16 @@ class SseTransport:
 
     def _get_client(self) -> httpx.AsyncClient:
         if self._client is None:
-            import httpx
-
+            httpx = import_httpx()
             timeout = httpx.Timeout(
                 connect=CONNECT_TIMEOUT_S, read=self._idle_s, write=WRITE_TIMEOUT_S, pool=None
             )
-            self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+            # Plain-http endpoints (local servers) need no certificate store: loading
+            # it costs ~80 ms of startup for nothing.
+            plain = self._provider.base_url.startswith("http://")
+            self._client = httpx.AsyncClient(
+                timeout=timeout, follow_redirects=False, verify=not plain
+            )
         return self._client
 
     async def aclose(self) -> None:
@@ -84,6 +107,7 @@ class SseTransport:
         self, url: str, body: bytes, headers: dict[str, str]
     ) -> AsyncGenerator[SseEvent, None]:
         """POST ``body`` and yield the server's events. Raises ModelError only."""
+        import_httpx()
         import httpx
 
         client = self._get_client()
@@ -134,6 +158,7 @@ class SseTransport:
             await response.aclose()
 
     async def _read_error_body(self, response: httpx.Response) -> bytes:
+        import_httpx()
         import httpx
 
         chunks: list[bytes] = []
