@@ -3,19 +3,99 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
 from burro import __version__
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _BurroGroup(click.Group):
+    """`burro PROMPT` starts the TUI with a first prompt: a first argument that is not a
+    subcommand is taken as the prompt."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            return "tui", self.commands["tui"], args
+        return super().resolve_command(ctx, args)
+
+
+def _tui_options(f: Any) -> Any:
+    opts = [
+        click.option("-m", "--model", help="Model to use."),
+        click.option("-p", "--profile", help="Configuration profile from config.toml."),
+        click.option("-c", "--config", "overrides", multiple=True, metavar="KEY=VALUE",
+                     help="Override a config key (TOML value)."),
+        click.option("-C", "--cd", "cd", metavar="DIR", help="Working directory."),
+        click.option("-s", "--sandbox", type=click.Choice(["read-only", "workspace-write", "danger-full-access"])),
+        click.option("-a", "--ask-for-approval", "approval",
+                     type=click.Choice(["untrusted", "on-failure", "on-request", "never"])),
+        click.option("--full-auto", is_flag=True, help="workspace-write sandbox, ask only on request."),
+        click.option("--oss", is_flag=True, help="Use a local OpenAI-compatible server (ollama)."),
+        click.option("-i", "--image", "images", multiple=True, metavar="FILE"),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def _run_tui(prompt: str | None, kw: dict[str, Any], **resume: Any) -> None:
+    from burro.frontends.tui.app import run_tui
+    from burro.frontends.tui.options import TuiOptions
+
+    sandbox = kw.get("sandbox")
+    approval = kw.get("approval")
+    if kw.get("full_auto"):
+        sandbox, approval = "workspace-write", "on-request"
+    opts = TuiOptions(
+        prompt=prompt,
+        model=kw.get("model"),
+        profile=kw.get("profile"),
+        overrides=list(kw.get("overrides") or ()),
+        cd=kw.get("cd"),
+        sandbox=sandbox,
+        approval_policy=approval,
+        provider="ollama" if kw.get("oss") else None,
+        images=list(kw.get("images") or ()),
+        **resume,
+    )
+    sys.exit(run_tui(opts))
+
+
+@click.group(cls=_BurroGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="burro")
+@_tui_options
 @click.pass_context
-def main(ctx: click.Context) -> None:
-    """burro: an open agentic software engineer."""
+def main(ctx: click.Context, **kw: Any) -> None:
+    """burro: an open agentic software engineer.
+
+    `burro [PROMPT]` opens the terminal UI in this repository."""
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        _run_tui(None, kw)
+    else:
+        ctx.obj = kw
+
+
+@main.command("tui", hidden=True)
+@click.argument("prompt", nargs=-1)
+@click.pass_context
+def tui_cmd(ctx: click.Context, prompt: tuple[str, ...]) -> None:
+    """Open the terminal UI with a first prompt."""
+    _run_tui(" ".join(prompt) or None, dict(ctx.obj or {}))
+
+
+@main.command("resume")
+@click.argument("session_id", required=False)
+@click.option("--last", is_flag=True, help="Continue the newest session of this directory.")
+@click.option("--all", "all_dirs", is_flag=True, help="Pick among sessions of every directory.")
+@click.pass_context
+def resume_cmd(ctx: click.Context, session_id: str | None, last: bool, all_dirs: bool) -> None:
+    """Continue a saved session in the terminal UI (a picker without an id)."""
+    _run_tui(None, dict(ctx.obj or {}), resume=True, resume_id=session_id,
+             resume_last=last, resume_all=all_dirs)
 
 
 @main.command("apply-patch")

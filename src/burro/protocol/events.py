@@ -190,6 +190,35 @@ class CompletionNudge(_Ev, tag="completion_nudge"):
     max_attempts: int
 
 
+class ExecApprovalRequest(_Ev, tag="exec_approval_request"):
+    """A command needs the user's decision (answer with an ExecApproval op)."""
+
+    turn_id: str
+    call_id: str
+    command: str
+    cwd: str
+    reason: str
+    # "approved_for_session" remembers this command prefix for the rest of the session.
+    prefix: list[str] = []
+    # True when the command already failed inside the sandbox and would rerun outside it.
+    retry_unsandboxed: bool = False
+
+
+class PatchApprovalRequest(_Ev, tag="patch_approval_request"):
+    """A patch needs the user's decision (answer with a PatchApproval op)."""
+
+    turn_id: str
+    call_id: str
+    changes: list[FileChange]
+    reason: str
+
+
+class UndoComplete(_Ev, tag="undo_complete"):
+    success: bool
+    message: str
+    restored: list[str] = []
+
+
 class ShutdownComplete(_Ev, tag="shutdown_complete"):
     pass
 
@@ -219,5 +248,8 @@ Event = (
     | Error
     | ContextCompacted
     | CompletionNudge
+    | ExecApprovalRequest
+    | PatchApprovalRequest
+    | UndoComplete
     | ShutdownComplete
 )

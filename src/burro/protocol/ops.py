@@ -29,6 +29,8 @@ class OverrideTurnContext(
     model: str | None = None
     effort: ReasoningEffort | None = None
     summary: ReasoningSummary | None = None
+    approval_policy: Literal["untrusted", "on-failure", "on-request", "never"] | None = None
+    sandbox_mode: Literal["read-only", "workspace-write", "danger-full-access"] | None = None
 
 
 class Interrupt(msgspec.Struct, tag_field="type", tag="interrupt", kw_only=True):
@@ -49,8 +51,21 @@ class PatchApproval(msgspec.Struct, tag_field="type", tag="patch_approval", kw_o
     decision: ReviewDecision
 
 
+class Undo(msgspec.Struct, tag_field="type", tag="undo", kw_only=True):
+    """Restore the workspace files to the snapshot taken before the last turn."""
+
+
 class Shutdown(msgspec.Struct, tag_field="type", tag="shutdown", kw_only=True):
     pass
 
 
-Op = UserTurn | OverrideTurnContext | Interrupt | Compact | ExecApproval | PatchApproval | Shutdown
+Op = (
+    UserTurn
+    | OverrideTurnContext
+    | Interrupt
+    | Compact
+    | ExecApproval
+    | PatchApproval
+    | Undo
+    | Shutdown
+)
