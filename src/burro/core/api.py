@@ -40,6 +40,7 @@ __all__ = [
     "last_session",
     "list_sessions",
     "resolve_session",
+    "session_transcript",
     "start_session",
 ]
 
@@ -114,6 +115,18 @@ def resolve_session(home: Path, key: str | None, *, cwd: Path | None) -> Path:
         return find_session(home, key) if key else last_session(home, cwd=cwd)
     except SessionNotFound as exc:
         raise CoreError(str(exc)) from exc
+
+
+def session_transcript(home: Path, key: str) -> list[Event]:
+    """The events recorded in a session (user and agent messages, commands, patches,
+    plans, turn boundaries, token counts), in order: what a front end shows on resume."""
+    from burro.core.rollout import EventLine, read_lines
+
+    try:
+        path = find_session(home, key)
+    except SessionNotFound as exc:
+        raise CoreError(str(exc)) from exc
+    return [line.payload for line in read_lines(path) if isinstance(line, EventLine)]
 
 
 def fork_session(settings: Settings, source: str) -> tuple[str, Path]:
