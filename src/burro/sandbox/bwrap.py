@@ -1,0 +1,93 @@
+"""Linux sandbox: the bubblewrap command line for a SandboxPolicy."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from burro.sandbox.errors import BWRAP_MISSING, SandboxUnavailable
+from burro.sandbox.policy import SandboxPolicy
+
+# Only these absolute paths are trusted: a `bwrap` found through PATH (or in the
+# workspace) could be a file the sandboxed model wrote itself.
+BWRAP_PATHS = ("/usr/bin/bwrap", "/bin/bwrap", "/usr/local/bin/bwrap")
+
+
+def find_bwrap(candidates: Sequence[str] = BWRAP_PATHS) -> str | None:
+    for path in candidates:
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+class BwrapSandbox:
+    """Runs commands under bubblewrap as ``policy`` says.
+
+    Layout: the whole filesystem read-only, a fresh /proc and /dev, a fresh private
+    tmpfs on /tmp (workspace-write), each writable root bound read-write, then every
+    protected path bound read-only on top. New user and PID namespaces always; a new
+    (empty) network namespace when network is off; all capabilities dropped (matters
+    when burro runs as root); a new session so the command cannot push keystrokes into
+    burro's terminal; and the sandbox dies with burro.
+
+    A protected path that does not exist yet (say the ``.git`` of a folder that is not
+    a repository) gets an empty read-only tmpfs mounted on it, so creating it fails.
+    bubblewrap 0.8 has to create the mount point on the real filesystem, so an empty
+    ``.git`` directory is left behind; git ignores an empty ``.git`` directory when it
+    looks for a repository, and ``git init`` later works on it as usual.
+    """
+
+    def __init__(self, policy: SandboxPolicy, *, bwrap_path: str | None = None) -> None:
+        self.policy = policy
+        if policy.mode == "danger-full-access":
+            self.name = "none"
+            self._bwrap = ""
+            return
+        found = bwrap_path if bwrap_path is not None else find_bwrap()
+        if not found or not (os.path.isfile(found) and os.access(found, os.X_OK)):
+            raise SandboxUnavailable(BWRAP_MISSING.replace("workspace-write", policy.mode))
+        self.name = "bwrap"
+        self._bwrap = found
+
+    def wrap(self, argv: list[str], *, cwd: Path) -> list[str]:
+        if self.policy.mode == "danger-full-access":
+            return list(argv)
+        return [self._bwrap, *self.flags(cwd=cwd), "--", *argv]
+
+    def flags(self, *, cwd: Path) -> list[str]:
+        policy = self.policy
+        out = [
+            "--new-session",
+            "--die-with-parent",
+            "--unshare-user",
+            "--unshare-pid",
+            "--unshare-ipc",
+        ]
+        if policy.network_disabled:
+            out.append("--unshare-net")
+        out += ["--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        writable = policy.mode == "workspace-write"
+        roots = [r for r in policy.writable_roots if os.path.isdir(r)] if writable else []
+        if writable:
+            out += ["--tmpfs", "/tmp"]
+        # Parents before children, so a nested root is bound on top of its parent.
+        for root in sorted(roots, key=lambda r: r.count("/")):
+            out += ["--bind", root, root]
+        for path in policy.protected if writable else ():
+            if not any(_inside(path, r) for r in roots):
+                continue
+            if os.path.lexists(path):
+                out += ["--ro-bind", path, path]
+            elif os.path.isdir(os.path.dirname(path)):
+                out += ["--tmpfs", path, "--remount-ro", path]
+        where = os.path.realpath(cwd)
+        if writable and _inside(where, "/tmp") and not any(_inside(where, r) for r in roots):
+            # The fresh /tmp hides the host's; keep a read-only view of the working folder.
+            out += ["--ro-bind", where, where]
+        out += ["--chdir", where]
+        return out

@@ -1,0 +1,106 @@
+"""``burro sandbox [-s MODE] [--writable-root DIR ...] [--network] -- CMD ARGS...``:
+run one command under exactly the sandbox burro would use for its own commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import cast
+
+from burro.sandbox.errors import SandboxError
+from burro.sandbox.factory import make_sandbox
+from burro.sandbox.policy import SandboxMode, SandboxPolicy, filter_env, policy_for
+
+_MODES = ("read-only", "workspace-write", "danger-full-access")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="burro sandbox",
+        description="Run CMD under the sandbox burro uses for the commands it runs.",
+    )
+    p.add_argument("-s", "--sandbox", dest="mode", choices=_MODES, default="workspace-write")
+    p.add_argument(
+        "--writable-root",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="another folder the command may write (repeatable); the current folder always is",
+    )
+    p.add_argument("--network", action="store_true", help="allow network access")
+    p.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD ARGS...")
+    return p
+
+
+def _settings_bits(cwd: Path) -> tuple[list[str], bool, list[str]]:
+    """Configured writable roots, network access and provider key variable, if the
+    config loads (a broken config must not stop this debugging command)."""
+    try:
+        from burro.config import ConfigError, load_settings
+    except ImportError:  # pragma: no cover - config is part of the package
+        return [], False, []
+    try:
+        settings = load_settings(cwd=cwd)
+    except ConfigError:
+        return [], False, []
+    key = settings.provider.env_key
+    return list(settings.writable_roots), settings.network_access, [key] if key else []
+
+
+def build_policy(
+    mode: str, *, cwd: Path, writable_roots: list[str], network: bool
+) -> tuple[SandboxPolicy, list[str]]:
+    from burro.config import burro_home
+
+    roots, net, secrets = _settings_bits(cwd)
+    policy = policy_for(
+        cast(SandboxMode, mode),
+        cwd=cwd,
+        writable_roots=[*roots, *writable_roots],
+        network_access=network or net,
+        burro_home=burro_home(os.environ),
+    )
+    return policy, secrets
+
+
+def main(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    command = list(args.command)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        print(
+            "burro sandbox: give the command after `--`, e.g. burro sandbox -- ls", file=sys.stderr
+        )
+        return 2
+    cwd = Path.cwd()
+    policy, secrets = build_policy(
+        args.mode, cwd=cwd, writable_roots=args.writable_root, network=args.network
+    )
+    try:
+        sandbox = make_sandbox(policy)
+    except SandboxError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    env = filter_env(
+        os.environ,
+        secret_vars=secrets,
+        sandbox_name=sandbox.name,
+        network_disabled=policy.network_disabled,
+    )
+    try:
+        proc = subprocess.run(sandbox.wrap(command, cwd=cwd), env=env, cwd=cwd, check=False)
+    except FileNotFoundError as exc:
+        print(f"burro sandbox: {exc.strerror}: {command[0]}", file=sys.stderr)
+        return 127
+    except KeyboardInterrupt:
+        return 130
+    code = proc.returncode
+    return 128 - code if code < 0 else code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main(sys.argv[1:]))

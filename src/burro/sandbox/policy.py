@@ -1,0 +1,137 @@
+"""The sandbox policy (what a sandboxed command may write and reach) and the command env."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+SandboxMode = Literal["read-only", "workspace-write", "danger-full-access"]
+
+_SECRET_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET")
+
+
+class SandboxPolicy(msgspec.Struct, kw_only=True, frozen=True):
+    """What a sandboxed command may do.
+
+    ``writable_roots`` and ``protected`` are absolute, symlink-resolved paths. ``protected``
+    paths stay read-only even inside a writable root; they need not exist (a missing one is
+    kept from being created). Every sandboxed command also gets a fresh private ``/tmp``.
+    """
+
+    mode: SandboxMode
+    writable_roots: tuple[str, ...] = ()
+    network_access: bool = False
+    protected: tuple[str, ...] = ()
+
+    @property
+    def network_disabled(self) -> bool:
+        return self.mode != "danger-full-access" and not self.network_access
+
+
+def _real(path: str | os.PathLike[str], *, base: Path) -> str:
+    p = Path(path).expanduser()
+    if not p.is_absolute():
+        p = base / p
+    return os.path.realpath(p)
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def _gitdir_target(dotgit: Path) -> str | None:
+    """For a ``.git`` *file* (worktree/submodule), the directory it points to."""
+    try:
+        text = dotgit.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    m = re.match(r"gitdir:\s*(.+)", text.strip())
+    if not m:
+        return None
+    return _real(m.group(1).strip(), base=dotgit.parent)
+
+
+def policy_for(
+    mode: SandboxMode,
+    *,
+    cwd: str | os.PathLike[str],
+    writable_roots: Iterable[str | os.PathLike[str]] = (),
+    add_dirs: Iterable[str | os.PathLike[str]] = (),
+    network_access: bool = False,
+    burro_home: str | os.PathLike[str] | None = None,
+) -> SandboxPolicy:
+    """Build the policy for ``mode``: relative roots are taken from ``cwd``, symlinks resolved.
+
+    workspace-write makes ``cwd``, ``writable_roots`` and ``add_dirs`` writable, keeping the
+    ``.git`` of each root (and the git dir a ``.git`` file points to, when it lies in a root)
+    and ``burro_home`` (when inside a root) read-only.
+    """
+    base = Path(os.path.realpath(Path(cwd).expanduser()))
+    if mode == "danger-full-access":
+        return SandboxPolicy(mode=mode, network_access=True)
+    if mode == "read-only":
+        return SandboxPolicy(mode=mode, network_access=network_access)
+    roots: list[str] = []
+    for raw in (base, *writable_roots, *add_dirs):
+        real = _real(raw, base=base)
+        if real not in roots:
+            roots.append(real)
+    protected: list[str] = []
+
+    def protect(path: str) -> None:
+        if path not in protected and any(_inside(path, r) for r in roots):
+            protected.append(path)
+
+    for root in roots:
+        dotgit = Path(root) / ".git"
+        protect(os.path.realpath(dotgit) if dotgit.exists() else str(dotgit))
+        if dotgit.is_file():
+            target = _gitdir_target(dotgit)
+            if target:
+                protect(target)
+    if burro_home is not None:
+        protect(_real(burro_home, base=base))
+    return SandboxPolicy(
+        mode=mode,
+        writable_roots=tuple(roots),
+        network_access=network_access,
+        protected=tuple(protected),
+    )
+
+
+def filter_env(
+    env: Mapping[str, str],
+    *,
+    secret_vars: Iterable[str],
+    keep: Iterable[str] = (),
+    sandbox_name: str | None = None,
+    network_disabled: bool = False,
+) -> dict[str, str]:
+    """The environment a command gets: provider keys and ``*_API_KEY``/``*_TOKEN``/``*_SECRET``
+    removed (unless named in ``keep``); ``BURRO_SANDBOX`` set to ``sandbox_name`` ("bwrap",
+    "seatbelt") when sandboxed and ``BURRO_SANDBOX_NETWORK_DISABLED=1`` when network is off."""
+    kept = set(keep)
+    secrets = set(secret_vars) - kept
+    out: dict[str, str] = {}
+    for name, value in env.items():
+        if name in kept:
+            out[name] = value
+            continue
+        if name in secrets or name.upper().endswith(_SECRET_SUFFIXES):
+            continue
+        out[name] = value
+    out.pop("BURRO_SANDBOX", None)
+    out.pop("BURRO_SANDBOX_NETWORK_DISABLED", None)
+    if sandbox_name and sandbox_name != "none":
+        out["BURRO_SANDBOX"] = sandbox_name
+        if sandbox_name == "bwrap" and "TMPDIR" in out:
+            # The sandbox's writable temp dir is its own fresh /tmp.
+            out["TMPDIR"] = "/tmp"
+    if network_disabled:
+        out["BURRO_SANDBOX_NETWORK_DISABLED"] = "1"
+    return out
