@@ -13,6 +13,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -122,6 +123,22 @@ async def _settle(fut: asyncio.Future[None], timeout: float) -> bool:
     return fut.done()
 
 
+_SETPRIV: list[str] | None = None
+
+
+def die_with_parent_prefix() -> list[str]:
+    """On Linux, ``setpriv --pdeathsig KILL``: the command gets SIGKILL if burro itself
+    dies (even by SIGKILL), so a crashed session never leaves commands running on their
+    own. (A preexec_fn would do the same but is unsafe with asyncio's watcher threads.)"""
+    global _SETPRIV
+    if _SETPRIV is None:
+        import shutil
+
+        path = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+        _SETPRIV = [path, "--pdeathsig", "KILL", "--"] if path else []
+    return list(_SETPRIV)
+
+
 async def run_process(
     argv: list[str],
     *,
@@ -138,8 +155,17 @@ async def run_process(
     """
     loop = asyncio.get_running_loop()
     started = time.monotonic()
+    prefix = die_with_parent_prefix()
+    if prefix and "/" not in argv[0]:
+        import shutil
+
+        search = (env or os.environ).get("PATH", os.defpath)
+        if shutil.which(argv[0], path=search) is None:
+            # Same error as exec'ing it directly (the prefix would hide it).
+            raise FileNotFoundError(2, "No such file or directory", argv[0])
     transport, proto = await loop.subprocess_exec(
         lambda: _Protocol(loop, sink),
+        *prefix,
         *argv,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
