@@ -74,7 +74,7 @@ def test_five_compactions_keep_instructions_and_constraints(
 
 def test_resume_after_compaction_sends_the_compacted_history(repo: Path, burro_home: Path) -> None:
     (repo / "AGENTS.md").write_text(AGENTS + "\n")
-    script = _script()[:4] + [Turn([Text("paused")])]
+    script = [*_script()[:4], Turn([Text("paused")])]
     with FakeModelServer(script) as server:
         res = run_exec(
             [*WINDOW, *provider_args(server, "responses"), f"Go. {CONSTRAINT}"],
