@@ -1,0 +1,1 @@
+"""The interactive terminal UI (Textual). Imported only by `burro` / `burro resume`."""

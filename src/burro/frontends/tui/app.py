@@ -1,0 +1,399 @@
+"""The burro terminal UI: submits Ops to a session and renders its Events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+
+from burro.frontends.tui.options import TuiOptions
+from burro.frontends.tui.widgets.chat import ChatView
+from burro.frontends.tui.widgets.composer import Completions, Composer, Draft
+from burro.frontends.tui.widgets.status import ActivityLine, StatusLine
+from burro.protocol import events as ev
+from burro.protocol.items import ContentPart, ImagePart, TextPart
+from burro.protocol.ops import Interrupt, Op, Shutdown, UserTurn
+
+if TYPE_CHECKING:
+    from burro.config import Settings
+    from burro.core.api import SessionHandle
+
+PLACEHOLDER = "Ask burro to do anything  (/ for commands, @ for files)"
+
+
+class BurroApp(App[int]):
+    """``env``, ``cwd`` and ``clock`` are seams for tests; ``settings`` skips loading."""
+
+    TITLE = "burro"
+    CSS = """
+    Screen { layers: base; }
+    #bottom { height: auto; dock: bottom; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+c", "ctrl_c", "Interrupt / quit", priority=True, show=False),
+        Binding("escape", "interrupt", "Interrupt", show=False),
+    ]
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(
+        self,
+        opts: TuiOptions | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        settings: Settings | None = None,
+    ) -> None:
+        super().__init__()
+        self.opts = opts or TuiOptions()
+        self.env: dict[str, str] = dict(os.environ if env is None else env)
+        base = cwd or Path.cwd()
+        self.cwd = (base / self.opts.cd).resolve() if self.opts.cd else base.resolve()
+        self.clock = clock
+        self.settings: Settings | None = settings
+        self.handle: SessionHandle | None = None
+        self.session_id: str | None = None
+        self.running = False
+        self.ready = False  # a session is up and accepting input
+        self._quit_armed = False
+        self._pump: asyncio.Task[None] | None = None
+        self.home: Path | None = None
+
+    # -- layout ------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        from textual.containers import Vertical
+
+        yield ChatView()
+        with Vertical(id="bottom"):
+            yield ActivityLine(clock=self.clock)
+            yield Completions(id="completions")
+            composer = Composer(cwd=self.cwd, cursor_blink=not self.is_headless)
+            composer.placeholder = PLACEHOLDER
+            yield composer
+            yield StatusLine()
+
+    @property
+    def chat(self) -> ChatView:
+        return self.query_one(ChatView)
+
+    @property
+    def composer(self) -> Composer:
+        return self.query_one(Composer)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    @property
+    def activity(self) -> ActivityLine:
+        return self.query_one(ActivityLine)
+
+    def on_mount(self) -> None:
+        self.composer.attach_popup(self.query_one(Completions))
+        self.composer.focus()
+        self.status.set(cwd=self._display_path(self.cwd))
+        self.call_after_refresh(self._boot)
+
+    def _display_path(self, path: Path) -> str:
+        home = self.env.get("HOME")
+        text = str(path)
+        if home and (text == home or text.startswith(home.rstrip("/") + "/")):
+            return "~" + text[len(home.rstrip("/")) :]
+        return text
+
+    # -- session lifecycle -------------------------------------------------------------
+    @work(exclusive=True, group="boot")
+    async def _boot(self) -> None:
+        from burro.config import ConfigError
+
+        self._load_branch()
+        try:
+            self.settings = self.settings or self._load_settings()
+        except ConfigError as exc:
+            self.show_setup(str(exc))
+            return
+        self.home = self.settings.burro_home
+        key: str | None = None
+        if self.opts.resume:
+            key = await self._resume_key()
+        if await self.start(resume=key):
+            await self._first_prompt()
+
+    def _load_settings(self) -> Settings:
+        from typing import cast
+
+        from burro.config import load_settings
+
+        return load_settings(
+            cwd=self.cwd,
+            env=self.env,
+            overrides=self.opts.overrides,
+            profile=self.opts.profile,
+            model=self.opts.model,
+            provider=self.opts.provider,
+            sandbox_mode=cast(Any, self.opts.sandbox),
+            approval_policy=cast(Any, self.opts.approval_policy),
+        )
+
+    async def _resume_key(self) -> str | None:
+        from burro.core.api import CoreError, resolve_session
+
+        assert self.settings is not None
+        if self.opts.resume_id or self.opts.resume_last:
+            try:
+                return str(
+                    resolve_session(
+                        self.settings.burro_home,
+                        self.opts.resume_id,
+                        cwd=None if self.opts.resume_all else self.cwd,
+                    )
+                )
+            except CoreError as exc:
+                self.chat.notice(f"■ {exc}; starting a new session", style="red")
+                return None
+        from burro.frontends.tui.commands import pick_session
+
+        return await pick_session(self, all_dirs=self.opts.resume_all)
+
+    async def _first_prompt(self) -> None:
+        from burro.frontends.tui.widgets.composer import image_data_url
+
+        images: list[str] = []
+        for name in self.opts.images:
+            path = Path(name) if Path(name).is_absolute() else self.cwd / name
+            try:
+                images.append(image_data_url(path))
+            except OSError as exc:
+                self.chat.notice(f"■ --image {name}: {exc.strerror}", style="red")
+        if self.opts.prompt or images:
+            self.send_draft(Draft(self.opts.prompt or "", images))
+
+    async def start(self, *, resume: str | None = None) -> bool:
+        """Start (or resume) a session and begin rendering its events."""
+        from burro.config import ConfigError
+        from burro.core.api import CoreError, session_transcript, start_session
+
+        assert self.settings is not None
+        try:
+            handle = await start_session(self.settings, env=self.env, resume=resume)
+        except (CoreError, ConfigError) as exc:
+            if resume is not None:
+                self.chat.notice(f"■ cannot resume: {exc}", style="red")
+                return False
+            self.show_setup(str(exc))
+            return False
+        if resume is not None:
+            try:
+                self.chat.replay(session_transcript(self.settings.burro_home, resume))
+            except CoreError as exc:
+                self.chat.notice(f"■ cannot show the saved history: {exc}", style="red")
+        self.handle = handle
+        self.session_id = handle.session_id
+        self.status.set(
+            model=self.settings.model,
+            effort=self.settings.effort,
+            sandbox=self.settings.sandbox_mode,
+            approval=self.settings.approval_policy,
+            window=self.settings.context_window,
+            last=None,
+            total=None,
+        )
+        self._pump = asyncio.create_task(self._read_events(handle), name="burro-tui-events")
+        self.ready = True
+        return True
+
+    async def stop_session(self) -> None:
+        handle, self.handle = self.handle, None
+        self.ready = False
+        if handle is None:
+            return
+        handle.submit(Shutdown())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(handle.wait_closed(), timeout=5)
+        if self._pump is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._pump), timeout=1)
+            except TimeoutError:
+                self._pump.cancel()
+        self._turn_ended()
+
+    async def _read_events(self, handle: SessionHandle) -> None:
+        async for event in handle.events():
+            if handle is not self.handle and not isinstance(event, ev.ShutdownComplete):
+                continue
+            try:
+                self.on_core_event(event)
+            except Exception as exc:  # a rendering bug must not kill the session
+                self.log.error(f"rendering {type(event).__name__} failed: {exc!r}")
+
+    def show_setup(self, error: str) -> None:
+        from burro.config import burro_home
+        from burro.config.catalog import builtin_providers
+        from burro.frontends.tui.screens.setup import SetupScreen, setup_text
+
+        providers = [
+            (pid, str(t.get("name", pid)), str(t["env_key"]))
+            for pid, t in builtin_providers().items()
+            if t.get("env_key") and t.get("requires_api_key", True)
+        ]
+        path = burro_home(self.env) / "config.toml"
+        self.push_screen(SetupScreen(setup_text(error, config_path=path, providers=providers)))
+
+    def _load_branch(self) -> None:
+        def branch() -> str | None:
+            for args in (["symbolic-ref", "--short", "HEAD"], ["rev-parse", "--short", "HEAD"]):
+                try:
+                    out = subprocess.run(
+                        ["git", *args],
+                        cwd=self.cwd,
+                        capture_output=True,
+                        text=True,
+                        timeout=2,
+                        check=False,
+                    )
+                except (OSError, subprocess.TimeoutExpired):
+                    return None
+                if out.returncode == 0 and out.stdout.strip():
+                    return out.stdout.strip()
+            return None
+
+        async def load() -> None:
+            self.status.set(branch=await asyncio.to_thread(branch))
+
+        self.run_worker(load(), group="branch")
+
+    # -- events ------------------------------------------------------------------------
+    def on_core_event(self, e: ev.Event) -> None:
+        if isinstance(e, ev.SessionConfigured):
+            self.session_id = e.session_id
+            self.status.set(model=e.model, effort=e.reasoning_effort)
+            if e.resumed:
+                self.chat.notice(f"• resumed session ({e.history_items} items in history)")
+        elif isinstance(e, ev.TurnStarted):
+            self.running = True
+            self.activity.start()
+            if e.model_context_window:
+                self.status.set(window=e.model_context_window)
+        elif isinstance(e, ev.TokenCount):
+            self.status.set(last=e.last, total=e.session_total)
+            if e.model_context_window:
+                self.status.set(window=e.model_context_window)
+        elif isinstance(e, ev.ExecApprovalRequest | ev.PatchApprovalRequest):
+            self._ask(e)
+        elif isinstance(e, ev.ShutdownComplete):
+            return
+        else:
+            self.chat.handle(e)
+            if isinstance(e, ev.TurnComplete | ev.TurnAborted | ev.TurnFailed):
+                self._turn_ended()
+
+    def _turn_ended(self) -> None:
+        self.running = False
+        self.activity.stop()
+
+    def _ask(self, req: ev.ExecApprovalRequest | ev.PatchApprovalRequest) -> None:
+        from burro.frontends.tui.screens.approval import ApprovalScreen
+        from burro.protocol.ops import ExecApproval, PatchApproval, ReviewDecision
+
+        handle = self.handle
+
+        def answer(decision: ReviewDecision | None) -> None:
+            decision = decision or "abort"
+            op: Op
+            if isinstance(req, ev.ExecApprovalRequest):
+                op = ExecApproval(call_id=req.call_id, decision=decision)
+            else:
+                op = PatchApproval(call_id=req.call_id, decision=decision)
+            if handle is not None:
+                handle.submit(op)
+            labels = {
+                "approved": "approved once",
+                "approved_for_session": "approved for this session",
+                "denied": "denied",
+                "abort": "aborted the turn",
+            }
+            what = req.command if isinstance(req, ev.ExecApprovalRequest) else "patch"
+            self.chat.notice(f"✓ you {labels[decision]}: {what}", style="dim")
+
+        self.push_screen(ApprovalScreen(req), answer)
+
+    # -- input -------------------------------------------------------------------------
+    def submit(self, op: Op) -> bool:
+        if self.handle is None:
+            self.chat.notice("■ no session is running yet", style="red")
+            return False
+        self.handle.submit(op)
+        return True
+
+    async def on_composer_submitted(self, message: Composer.Submitted) -> None:
+        from burro.frontends.tui import slash
+
+        self._quit_armed = False
+        self.activity.show_hint("")
+        parsed = slash.parse(message.draft.text) if not message.draft.images else None
+        if parsed is not None:
+            from burro.frontends.tui.commands import run_command
+
+            await run_command(self, parsed)
+            return
+        self.send_draft(message.draft)
+
+    def send_draft(self, draft: Draft) -> None:
+        parts: list[ContentPart] = []
+        if draft.text:
+            parts.append(TextPart(text=draft.text))
+        parts.extend(ImagePart(image_url=url) for url in draft.images)
+        if parts and self.submit(UserTurn(items=parts)) and not self.running:
+            self.running = True
+            self.activity.start()
+
+    # -- keys --------------------------------------------------------------------------
+    def action_interrupt(self) -> None:
+        if self.running and self.handle is not None:
+            self.handle.submit(Interrupt())
+            self.activity.show_hint("interrupting…")
+
+    async def action_ctrl_c(self) -> None:
+        from textual.screen import ModalScreen
+
+        from burro.frontends.tui.screens.approval import ApprovalScreen
+        from burro.frontends.tui.screens.setup import SetupScreen
+
+        screen = self.screen
+        if isinstance(screen, ApprovalScreen):
+            screen.dismiss("abort")
+        elif isinstance(screen, SetupScreen):
+            await self.action_quit_now()
+        elif isinstance(screen, ModalScreen):
+            screen.dismiss(None)
+        elif self.running:
+            self.action_interrupt()
+        elif self.composer.text:
+            self.composer.clear_draft()
+        elif self._quit_armed:
+            await self.action_quit_now()
+        else:
+            self._quit_armed = True
+            self.activity.show_hint("press ctrl+c again to quit")
+
+    async def action_quit_now(self) -> None:
+        await self.stop_session()
+        self.exit(0)
+
+
+def run_tui(opts: TuiOptions) -> int:
+    """Entry point used by the CLI. Returns the process exit code."""
+    app = BurroApp(opts)
+    code = app.run()
+    if app.session_id and app.home is not None:
+        print(f"To continue this session: burro resume {app.session_id}")
+    return code if isinstance(code, int) else 0
