@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import msgspec
@@ -92,3 +93,34 @@ def tool_call_item(
 
 def custom_call_arguments(call: CustomToolCall) -> str:
     return encode({"input": call.input}).decode()
+
+
+class EncodedItems:
+    """The encoded JSON of each history item, reused across requests.
+
+    History is append-only and items are never mutated, so an item object seen in the
+    previous request encodes to the same bytes: only new items are converted. This
+    keeps the per-step cost flat as a session grows."""
+
+    def __init__(self) -> None:
+        self._prev: dict[int, tuple[object, bytes]] = {}
+
+    def encode_all(self, items: Sequence[Any], to_json: Callable[[Any], Any]) -> list[bytes]:
+        cur: dict[int, tuple[object, bytes]] = {}
+        out: list[bytes] = []
+        for item in items:
+            key = id(item)
+            hit = self._prev.get(key)
+            if hit is None or hit[0] is not item:
+                hit = (item, encode(to_json(item)))
+            cur[key] = hit
+            out.append(hit[1])
+        self._prev = cur
+        return out
+
+
+def splice_list(head: dict[str, Any], key: str, parts: list[bytes]) -> bytes:
+    """Bytes equal to ``encode({**head, key: [parts...]})`` with ``key`` last."""
+    encoded = encode(head)
+    sep = b"," if len(encoded) > 2 else b""
+    return encoded[:-1] + sep + b'"' + key.encode() + b'":[' + b",".join(parts) + b"]}"

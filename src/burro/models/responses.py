@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from burro.config.types import ProviderInfo
-from burro.models._wire import as_dict, as_int, decode_data, encode
+from burro.models._wire import EncodedItems, as_dict, as_int, decode_data, encode, splice_list
 from burro.models.errors import ModelError, classify_stream_error
 from burro.protocol.common import TokenUsage
 from burro.protocol.items import (
@@ -97,7 +97,7 @@ def item_json(item: Item) -> dict[str, Any]:
     return {"type": "custom_tool_call_output", "call_id": item.call_id, "output": item.output}
 
 
-def build_body(prompt: Prompt) -> bytes:
+def build_body(prompt: Prompt, *, cache: EncodedItems | None = None) -> bytes:
     body: dict[str, Any] = {
         "model": prompt.model,
         "instructions": prompt.instructions,
@@ -127,6 +127,8 @@ def build_body(prompt: Prompt) -> bytes:
         }
     if prompt.max_output_tokens is not None:
         body["max_output_tokens"] = prompt.max_output_tokens
+    if cache is not None:
+        return splice_list(body, "input", cache.encode_all(prompt.items, item_json))
     body["input"] = [item_json(i) for i in prompt.items]
     return encode(body)
 
@@ -276,6 +278,9 @@ class ResponsesParser:
 class ResponsesWire:
     path = "responses"
 
+    def __init__(self) -> None:
+        self._cache = EncodedItems()
+
     def headers(self, *, api_key: str | None, session_id: str) -> dict[str, str]:
         h = {"content-type": "application/json", "accept": "text/event-stream"}
         if api_key:
@@ -284,7 +289,7 @@ class ResponsesWire:
         return h
 
     def build_body(self, prompt: Prompt) -> bytes:
-        return build_body(prompt)
+        return build_body(prompt, cache=self._cache)
 
     def parser(self, prompt: Prompt, provider: ProviderInfo) -> ResponsesParser:
         return ResponsesParser(provider)
