@@ -95,3 +95,10 @@ async def wait_for(predicate: Callable[[], bool], *, timeout: float = 15.0) -> N
         if loop.time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
+
+
+def plain(app: BurroApp, renderable: object, *, width: int = 100) -> str:
+    """A renderable as the plain text a user would read."""
+    console = app.console
+    lines = console.render_lines(renderable, console.options.update_width(width), pad=False)  # type: ignore[arg-type]
+    return "\n".join("".join(s.text for s in line).rstrip() for line in lines)

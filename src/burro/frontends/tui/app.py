@@ -343,7 +343,7 @@ class BurroApp(App[int]):
         if parsed is not None:
             from burro.frontends.tui.commands import run_command
 
-            await run_command(self, parsed)
+            self.run_worker(run_command(self, parsed), group="command")
             return
         self.send_draft(message.draft)
 
