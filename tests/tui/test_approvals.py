@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static
 
-from burro.frontends.tui.screens.approval import ApprovalScreen
+from burro.frontends.tui.screens.approval import ApprovalScreen, request_view
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.script import Call, Text, Turn
-from tests.tui.conftest import AppFactory, wait_for
+from tests.tui.conftest import AppFactory, plain, wait_for
 
 pytestmark = pytest.mark.asyncio
 
@@ -20,17 +19,16 @@ COMMAND = "touch made-by-agent.txt"
 def dialog_text(app) -> str:  # type: ignore[no-untyped-def]
     screen = app.screen
     assert isinstance(screen, ApprovalScreen)
-    static = screen.query_one("#request Static", Static)
-    console = app.console
-    lines = console.render_lines(static.renderable, console.options.update_width(100), pad=False)
-    return "\n".join("".join(s.text for s in line) for line in lines)
+    return plain(app, request_view(screen.request))
 
 
 async def start_turn(app, pilot) -> None:  # type: ignore[no-untyped-def]
     await wait_for(lambda: app.ready)
     app.composer.text = "make the file"
     await pilot.press("enter")
-    await wait_for(lambda: isinstance(app.screen, ApprovalScreen))
+    await wait_for(
+        lambda: isinstance(app.screen, ApprovalScreen) and bool(app.screen.query("#request Static"))
+    )
 
 
 @pytest.mark.parametrize(
@@ -136,9 +134,13 @@ async def test_each_answer_reaches_the_session(make_app: AppFactory, key: str, l
                 turn_id="t0", call_id="call_x", command="rm -rf build", cwd="/w", reason="unsafe"
             )
         )
-        await wait_for(lambda: isinstance(app.screen, ApprovalScreen))
+        await wait_for(
+            lambda: (
+                isinstance(app.screen, ApprovalScreen) and bool(app.screen.query("#request Static"))
+            )
+        )
         assert "rm -rf build" in dialog_text(app) and "unsafe" in dialog_text(app)
         await pilot.press(key)
         await wait_for(lambda: "call_x" in app.chat.text())
         assert f"you {label}: rm -rf build" in app.chat.text()
-        assert "no approval pending for call call_x" in app.chat.text()
+        assert "pending for call call_x" in app.chat.text()
