@@ -75,9 +75,10 @@ def exec_cell(
     return Group(*parts)
 
 
-def diff_text(diff: str) -> Text:
+def diff_text(diff: str, *, indent: str = "") -> Text:
     out = Text()
     for line in diff.splitlines():
+        out.append(indent)
         if line.startswith(("+++", "---")):
             style = "bold"
         elif line.startswith("+"):
@@ -125,7 +126,7 @@ def patch_cell(changes: Sequence[FileChange], *, success: bool | None) -> Render
             )
         )
         if ch.unified_diff:
-            parts.append(Text.assemble("    ", diff_text(ch.unified_diff)))
+            parts.append(diff_text(ch.unified_diff, indent="    "))
     if success is False:
         parts.append(Text("  └ patch failed", style="red"))
     return Group(*parts) if parts else Text("• (empty patch)", style="dim")
