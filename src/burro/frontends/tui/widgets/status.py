@@ -58,6 +58,8 @@ class StatusLine(Static):
             used,
             sep,
             (where, "dim"),
+            no_wrap=True,
+            overflow="ellipsis",
         )
 
 
