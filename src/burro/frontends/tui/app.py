@@ -65,6 +65,8 @@ class BurroApp(App[int]):
         self.running = False
         self.ready = False  # a session is up and accepting input
         self._quit_armed = False
+        self._booting = True
+        self._queued: list[Draft] = []  # sent before the session was up
         self._pump: asyncio.Task[None] | None = None
         self.home: Path | None = None
 
@@ -119,6 +121,7 @@ class BurroApp(App[int]):
         try:
             self.settings = self.settings or self._load_settings()
         except ConfigError as exc:
+            self._booting = False
             self.show_setup(str(exc))
             return
         self.home = self.settings.burro_home
@@ -127,6 +130,10 @@ class BurroApp(App[int]):
             key = await self._resume_key()
         if await self.start(resume=key):
             await self._first_prompt()
+        self._booting = False
+        for draft in self._queued:
+            self.send_draft(draft)
+        self._queued.clear()
 
     def _load_settings(self) -> Settings:
         from typing import cast
@@ -348,6 +355,10 @@ class BurroApp(App[int]):
         self.send_draft(message.draft)
 
     def send_draft(self, draft: Draft) -> None:
+        if self.handle is None and self._booting:
+            self._queued.append(draft)  # typed before the session was up: send it when it is
+            self.chat.notice("• starting the session…")
+            return
         parts: list[ContentPart] = []
         if draft.text:
             parts.append(TextPart(text=draft.text))

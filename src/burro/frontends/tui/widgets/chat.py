@@ -23,10 +23,13 @@ from burro.frontends.tui.widgets.transcript import Transcript
 from burro.protocol import events as ev
 
 
-class ChatView(VerticalScroll):
+class ChatView(Vertical):
+    """Finished items in the transcript (its own scroll view); the running turn's cells in
+    a live area below it that grows up to 60% of the screen and then scrolls."""
+
     DEFAULT_CSS = """
-    ChatView { height: 1fr; scrollbar-size-vertical: 1; }
-    ChatView > #live { height: auto; }
+    ChatView { height: 1fr; }
+    ChatView > #live { height: auto; max-height: 60%; scrollbar-size-vertical: 1; }
     """
     can_focus = False
 
@@ -38,18 +41,18 @@ class ChatView(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Transcript(id="transcript")
-        yield Vertical(id="live")
+        yield VerticalScroll(id="live")
 
     def on_mount(self) -> None:
-        self.anchor()
+        self.live.anchor()
 
     @property
     def transcript(self) -> Transcript:
         return self.query_one(Transcript)
 
     @property
-    def live(self) -> Vertical:
-        return self.query_one("#live", Vertical)
+    def live(self) -> VerticalScroll:
+        return self.query_one("#live", VerticalScroll)
 
     def text(self) -> str:
         """Everything the chat shows, as plain text (finished and live)."""

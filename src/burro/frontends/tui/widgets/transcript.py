@@ -8,13 +8,17 @@ from __future__ import annotations
 from rich.console import RenderableType
 from rich.segment import Segment
 from textual.geometry import Size
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widget import Widget
 
 
-class Transcript(Widget):
+class Transcript(ScrollView):
+    """A scroll view of its own (not a tall widget inside a scroll container), so the
+    layout cost of the screen does not depend on the length of the history."""
+
     DEFAULT_CSS = """
-    Transcript { height: auto; width: 1fr; padding: 0 1; }
+    Transcript { height: 1fr; width: 1fr; padding: 0 1; scrollbar-size-vertical: 1;
+                 scrollbar-gutter: stable; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -34,20 +38,24 @@ class Transcript(Widget):
     def clear(self) -> None:
         self._items.clear()
         self._lines.clear()
-        self.refresh(layout=True)
+        self._changed(follow=True)
 
     def append(self, renderable: RenderableType) -> None:
-        self._items.append(renderable)
-        if self._width:
-            self._lines.extend(self._render_item(renderable, self._width))
-        self.refresh(layout=True)
+        self.extend([renderable])
 
     def extend(self, renderables: list[RenderableType]) -> None:
+        follow = self.scroll_y >= self.max_scroll_y
         for r in renderables:
             self._items.append(r)
             if self._width:
                 self._lines.extend(self._render_item(r, self._width))
-        self.refresh(layout=True)
+        self._changed(follow=follow)
+
+    def _changed(self, *, follow: bool) -> None:
+        self.virtual_size = Size(self._width, len(self._lines))
+        if follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
 
     def _render_item(self, renderable: RenderableType, width: int) -> list[Strip]:
         console = self.app.console
@@ -57,22 +65,16 @@ class Transcript(Widget):
         strips.append(Strip.blank(width))  # a blank line between items
         return strips
 
-    def _ensure_width(self, width: int) -> None:
-        if width == self._width or width <= 0:
-            return
-        self._width = width
-        self._lines = [s for item in self._items for s in self._render_item(item, width)]
-
-    def get_content_width(self, container: Size, viewport: Size) -> int:
-        return container.width
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        self._ensure_width(width)
-        return len(self._lines)
+    def on_resize(self) -> None:
+        width = self.scrollable_content_region.width
+        if width > 0 and width != self._width:
+            self._width = width
+            self._lines = [s for item in self._items for s in self._render_item(item, width)]
+            self._changed(follow=True)
 
     def render_line(self, y: int) -> Strip:
-        width = self.content_region.width
-        self._ensure_width(width)
-        if 0 <= y < len(self._lines):
-            return self._lines[y].crop_extend(0, width, self.rich_style)
+        width = self.scrollable_content_region.width
+        index = y + self.scroll_offset.y
+        if 0 <= index < len(self._lines):
+            return self._lines[index].crop_extend(0, width, self.rich_style)
         return Strip.blank(width, self.rich_style)
