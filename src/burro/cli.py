@@ -26,13 +26,29 @@ def _tui_options(f: Any) -> Any:
     opts = [
         click.option("-m", "--model", help="Model to use."),
         click.option("-p", "--profile", help="Configuration profile from config.toml."),
-        click.option("-c", "--config", "overrides", multiple=True, metavar="KEY=VALUE",
-                     help="Override a config key (TOML value)."),
+        click.option(
+            "-c",
+            "--config",
+            "overrides",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Override a config key (TOML value).",
+        ),
         click.option("-C", "--cd", "cd", metavar="DIR", help="Working directory."),
-        click.option("-s", "--sandbox", type=click.Choice(["read-only", "workspace-write", "danger-full-access"])),
-        click.option("-a", "--ask-for-approval", "approval",
-                     type=click.Choice(["untrusted", "on-failure", "on-request", "never"])),
-        click.option("--full-auto", is_flag=True, help="workspace-write sandbox, ask only on request."),
+        click.option(
+            "-s",
+            "--sandbox",
+            type=click.Choice(["read-only", "workspace-write", "danger-full-access"]),
+        ),
+        click.option(
+            "-a",
+            "--ask-for-approval",
+            "approval",
+            type=click.Choice(["untrusted", "on-failure", "on-request", "never"]),
+        ),
+        click.option(
+            "--full-auto", is_flag=True, help="workspace-write sandbox, ask only on request."
+        ),
         click.option("--oss", is_flag=True, help="Use a local OpenAI-compatible server (ollama)."),
         click.option("-i", "--image", "images", multiple=True, metavar="FILE"),
     ]
@@ -64,12 +80,15 @@ def _run_tui(prompt: str | None, kw: dict[str, Any], **resume: Any) -> None:
     sys.exit(run_tui(opts))
 
 
-@click.group(cls=_BurroGroup, invoke_without_command=True,
-             context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_BurroGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, "-V", "--version", prog_name="burro")
 @_tui_options
 @click.pass_context
-def main(ctx: click.Context, **kw: Any) -> None:
+def main(ctx: click.Context, /, **kw: Any) -> None:
     """burro: an open agentic software engineer.
 
     `burro [PROMPT]` opens the terminal UI in this repository."""
@@ -94,8 +113,14 @@ def tui_cmd(ctx: click.Context, prompt: tuple[str, ...]) -> None:
 @click.pass_context
 def resume_cmd(ctx: click.Context, session_id: str | None, last: bool, all_dirs: bool) -> None:
     """Continue a saved session in the terminal UI (a picker without an id)."""
-    _run_tui(None, dict(ctx.obj or {}), resume=True, resume_id=session_id,
-             resume_last=last, resume_all=all_dirs)
+    _run_tui(
+        None,
+        dict(ctx.obj or {}),
+        resume=True,
+        resume_id=session_id,
+        resume_last=last,
+        resume_all=all_dirs,
+    )
 
 
 @main.command("apply-patch")
@@ -171,11 +196,17 @@ def apply_patch_cmd(patch_file: str) -> None:
 @click.option("--cyber-access-program", hidden=True)
 @click.option("--enable", multiple=True, hidden=True)
 @click.option("--disable", multiple=True, hidden=True)
-@click.option("--add-dir", multiple=True, hidden=True)
+@click.option(
+    "--add-dir", multiple=True, metavar="DIR", help="Another writable directory (workspace-write)."
+)
 @click.option("--ignore-user-config", is_flag=True, hidden=True)
 @click.option("--ignore-rules", is_flag=True, hidden=True)
 @click.option(
-    "--dangerously-bypass-approvals-and-sandbox", "--yolo", "yolo", is_flag=True, hidden=True
+    "--dangerously-bypass-approvals-and-sandbox",
+    "--yolo",
+    "yolo",
+    is_flag=True,
+    help="No sandbox at all (danger-full-access); only inside an external sandbox.",
 )
 def exec_cmd(args: tuple[str, ...], json_mode: bool, **kw: object) -> None:
     """Run one task headless: progress on stderr, the final message on stdout.
@@ -201,14 +232,13 @@ def exec_cmd(args: tuple[str, ...], json_mode: bool, **kw: object) -> None:
         "cyber_access_program",
         "ignore_user_config",
         "ignore_rules",
-        "yolo",
     ):
         if kw.get(name):
             click.echo(
                 f"warning: --{name.replace('_', '-')} is accepted for compatibility and ignored",
                 err=True,
             )
-    for name in ("enable", "disable", "add_dir"):
+    for name in ("enable", "disable"):
         if kw.get(name):
             click.echo(
                 f"warning: --{name.replace('_', '-')} is not supported yet; ignored", err=True
@@ -219,6 +249,8 @@ def exec_cmd(args: tuple[str, ...], json_mode: bool, **kw: object) -> None:
     sandbox = kw.get("sandbox")
     if kw.get("full_auto"):
         sandbox = "workspace-write"
+    if kw.get("yolo"):
+        sandbox = "danger-full-access"
     opts = ExecOptions(
         prompt=prompt,
         json=json_mode,
@@ -233,6 +265,7 @@ def exec_cmd(args: tuple[str, ...], json_mode: bool, **kw: object) -> None:
         ephemeral=bool(kw.get("ephemeral")),
         provider=provider,
         sandbox=sandbox,  # type: ignore[arg-type]
+        add_dirs=list(kw.get("add_dir") or ()),  # type: ignore[call-overload]
         color=str(kw.get("color") or "auto"),
         resume=resume,
         resume_id=resume_id,
@@ -310,3 +343,17 @@ def fork_cmd(session_id: str) -> None:
         f"forked from {session_id} into {path}; continue with: burro exec resume {new_id} PROMPT",
         err=True,
     )
+
+
+@main.command(
+    "sandbox", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
+)
+@click.argument("argv", nargs=-1, type=click.UNPROCESSED)
+def sandbox_cmd(argv: tuple[str, ...]) -> None:
+    """Run one command under exactly the sandbox burro would use.
+
+    \b
+    burro sandbox [-s MODE] [--writable-root DIR ...] [--network] -- CMD ARGS..."""
+    from burro.sandbox.cli import main as run
+
+    sys.exit(run(list(argv)))

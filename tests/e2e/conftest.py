@@ -38,7 +38,18 @@ def provider_args(server: FakeModelServer, wire: str, *, extra: str = "") -> lis
         f'{{name="fake",base_url="{server.base_url}",wire_api="{wire}",env_key="FAKE_KEY",'
         f"retry_base_delay_ms=10{extra}}}"
     )
-    return ["-c", "model_provider=fake", "-c", f"model_providers.fake={table}", "-m", MODELS[wire]]
+    # workspace-write: the scripted commands write files in the repo (exec's default is
+    # read-only, which tests that need it set again with a later -s).
+    return [
+        "-c",
+        "model_provider=fake",
+        "-c",
+        f"model_providers.fake={table}",
+        "-m",
+        MODELS[wire],
+        "-s",
+        "workspace-write",
+    ]
 
 
 def make_repo(path: Path) -> Path:

@@ -130,28 +130,36 @@ def test_retries_exhausted_is_a_clear_error(
     assert "Traceback" not in res.stderr
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie is dead for our purposes
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+def _running(marker: str) -> list[int]:
+    """Live (non-zombie) processes whose command line contains ``marker``, found in the
+    host's /proc (a sandboxed command has its own PID namespace)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        argv0 = cmdline.split()[0] if cmdline.strip() else ""
+        if marker in cmdline and argv0.endswith("sleep") and state != "Z":
+            found.append(int(entry.name))
+    return found
 
 
-@pytest.mark.parametrize("wire", WIRES)
+CASES = [(w, "workspace-write") for w in WIRES] + [("responses", "danger-full-access")]
+
+
+@pytest.mark.parametrize(("wire", "sandbox"), CASES)
 def test_interrupt_kills_running_command_group(
-    wire: str, server: FakeModelServer, repo: Path, burro_home: Path
+    wire: str, sandbox: str, server: FakeModelServer, repo: Path, burro_home: Path
 ) -> None:
-    script = (
-        "echo $$ > pids; (sleep 300 & echo $! >> pids; wait) & sleep 300 & echo $! >> pids; wait"
-    )
+    marker = f"300.{os.getpid()}{len(sandbox)}{abs(hash(wire)) % 1000}"
+    script = f"(sleep {marker} & wait) & sleep {marker} & wait"
     server.add_turns(Turn([Call("shell", {"command": script, "timeout_ms": 600000})]))
     proc = subprocess.Popen(
-        [str(BURRO), "exec", "--json", *provider_args(server, wire), "run it"],
+        [str(BURRO), "exec", "--json", *provider_args(server, wire), "-s", sandbox, "run it"],
         cwd=repo,
         env=burro_env(burro_home),
         stdin=subprocess.DEVNULL,
@@ -159,22 +167,17 @@ def test_interrupt_kills_running_command_group(
         stderr=subprocess.PIPE,
         text=True,
     )
-    pidfile = repo / "pids"
     deadline = time.monotonic() + 20
-    while (
-        time.monotonic() < deadline
-        and len(pidfile.read_text().split() if pidfile.exists() else []) < 3
-    ):
+    while time.monotonic() < deadline and len(_running(marker)) < 2:
         time.sleep(0.05)
-    pids = [int(p) for p in pidfile.read_text().split()]
-    assert len(pids) == 3 and all(_alive(p) for p in pids)
+    assert len(_running(marker)) == 2
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 1, err
     assert "Traceback" not in err
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+    while time.monotonic() < deadline and _running(marker):
         time.sleep(0.05)
-    assert not any(_alive(p) for p in pids), "orphan processes survived the interrupt"
+    assert _running(marker) == [], "orphan processes survived the interrupt"
     lines = [line for line in out.splitlines() if line]
     assert '"turn.failed"' in lines[-1] and "interrupted" in lines[-1]

@@ -338,8 +338,7 @@ def test_timeout_kills_the_whole_process_group(
     assert "Exit code: 124" in told
     (item,) = completed(events, "command_execution")
     assert item["exit_code"] == 124 and item["status"] == "failed"
-    bg = int((repo / "bgpid").read_text().strip())
-    assert not _alive(bg)
+    # Found by command line in the host's /proc (the sandbox has its own PID namespace).
     assert _pids_running(marker) == []
 
 

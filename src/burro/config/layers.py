@@ -23,6 +23,18 @@ class SandboxWorkspaceWrite(msgspec.Struct, kw_only=True, forbid_unknown_fields=
     exclude_slash_tmp: bool = False
 
 
+class RuleConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """``[[rules]]``: commands starting with ``prefix`` are allowed, prompted or forbidden."""
+
+    prefix: list[str]
+    decision: Literal["allow", "prompt", "forbid"]
+
+
+class ShellEnvironmentPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    # Variables passed to commands even though they look like secrets (*_TOKEN, ...).
+    keep: list[str] = []
+
+
 class Layer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     """Keys allowed at the top level of config.toml and inside ``[profiles.NAME]``."""
 
@@ -44,6 +56,8 @@ class Layer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defau
     show_raw_agent_reasoning: bool | None = None
     notify: list[str] | None = None
     completion_nudges: int | None = None
+    rules: list[RuleConfig] | None = None
+    shell_environment_policy: ShellEnvironmentPolicy | None = None
 
 
 class ConfigFile(Layer, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):

@@ -19,6 +19,7 @@ from burro.config.layers import (
     ApprovalPolicy,
     ConfigFile,
     Layer,
+    RuleConfig,
     SandboxMode,
     deep_merge,
     explain_validation,
@@ -54,6 +55,9 @@ class Settings:
     hide_agent_reasoning: bool = False
     auto_compact_token_limit: int | None = None
     completion_nudges: int | None = None
+    rules: tuple[RuleConfig, ...] = ()
+    env_keep: tuple[str, ...] = ()
+    add_dirs: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -94,6 +98,7 @@ def load_settings(
     provider: str | None = None,
     sandbox_mode: SandboxMode | None = None,
     approval_policy: ApprovalPolicy | None = None,
+    add_dirs: Sequence[str] = (),
 ) -> Settings:
     env = os.environ if env is None else env
     home = burro_home(env)
@@ -171,5 +176,10 @@ def load_settings(
         hide_agent_reasoning=bool(layer.hide_agent_reasoning),
         auto_compact_token_limit=layer.model_auto_compact_token_limit,
         completion_nudges=layer.completion_nudges,
+        rules=tuple(layer.rules or ()),
+        env_keep=tuple(
+            layer.shell_environment_policy.keep if layer.shell_environment_policy else ()
+        ),
+        add_dirs=tuple(str((cwd / d).resolve()) for d in add_dirs),
         warnings=tuple(warnings),
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from burro import __version__
 from burro.config import Settings
+from burro.core.approvals import Approvals
 from burro.core.context import base_instructions, initial_context
 from burro.core.errors import CoreError
 from burro.core.reconstruct import Restored, RolloutError, restore
@@ -196,6 +197,10 @@ async def start_session(
         summary=settings.summary,
         options=options,
     )
+    state.approval_policy = settings.approval_policy
+    state.sandbox_mode = settings.sandbox_mode
+    state.approvals = Approvals(lambda event: state.emit(event))
+    state.configure_sandbox()  # CoreError when the sandbox tool is missing
     warnings = list(settings.warnings)
     if restored is None:
         for message in initial_context(settings, warnings=warnings):

@@ -98,17 +98,24 @@ _SANDBOX_TEXT = {
 }
 
 
+def permissions_message(sandbox_mode: str, approval_policy: str, network: bool) -> Message:
+    text = data_text("permissions.md").format(
+        sandbox_mode=sandbox_mode,
+        network="enabled" if network else "restricted",
+        approval_policy=approval_policy,
+        sandbox_text=_SANDBOX_TEXT[sandbox_mode],
+    )
+    return Message(role="developer", content=[TextPart(text=text)])
+
+
 def initial_context(
     settings: Settings, *, user_instructions: str | None = None, warnings: list[str] | None = None
 ) -> list[Message]:
     """The items recorded once at the start of a session (never rewritten later)."""
-    perms = data_text("permissions.md").format(
-        sandbox_mode=settings.sandbox_mode,
-        network="enabled" if settings.network_access else "restricted",
-        approval_policy=settings.approval_policy,
-        sandbox_text=_SANDBOX_TEXT[settings.sandbox_mode],
+    perms = permissions_message(
+        settings.sandbox_mode, settings.approval_policy, settings.network_access
     )
-    dev_parts: list[ContentPart] = [TextPart(text=perms)]
+    dev_parts: list[ContentPart] = list(perms.content)
     if settings.developer_instructions:
         dev_parts.append(TextPart(text=settings.developer_instructions))
     items: list[Message] = [Message(role="developer", content=dev_parts)]

@@ -6,6 +6,8 @@ import asyncio
 import uuid
 
 from burro.core.compact_task import run_compaction
+from burro.core.context import permissions_message
+from burro.core.errors import CoreError
 from burro.core.state import SessionState
 from burro.core.turn import Turn
 from burro.protocol.events import (
@@ -113,6 +115,7 @@ class Session:
         elif isinstance(op, Interrupt):
             await self._stop_turn()
         elif isinstance(op, OverrideTurnContext):
+            self._override_permissions(op)
             if op.effort is not None:
                 st.effort = op.effort
             if op.summary is not None:
@@ -125,7 +128,27 @@ class Session:
                 return
             self._turn = asyncio.create_task(self._compact_now(), name="burro-compact")
         elif isinstance(op, ExecApproval | PatchApproval):
-            self._publish(Warning(message=f"no approval pending for call {op.call_id}"))
+            if not st.approvals.answer(op.call_id, op.decision):
+                self._publish(Warning(message=f"no approval is pending for call {op.call_id}"))
+
+    def _override_permissions(self, op: OverrideTurnContext) -> None:
+        st = self.state
+        if op.approval_policy is None and op.sandbox_mode is None:
+            return
+        old = (st.approval_policy, st.sandbox_mode)
+        st.approval_policy = op.approval_policy or st.approval_policy
+        st.sandbox_mode = op.sandbox_mode or st.sandbox_mode
+        try:
+            st.configure_sandbox()
+        except CoreError as exc:
+            st.approval_policy, st.sandbox_mode = old
+            st.configure_sandbox()
+            self._publish(Warning(message=str(exc)))
+            return
+        # The model learns of the change from a new message; history is never rewritten.
+        st.record(
+            permissions_message(st.sandbox_mode, st.approval_policy, st.policy.network_access)
+        )
 
     async def _compact_now(self) -> None:
         turn_id = f"turn_{uuid.uuid4().hex[:12]}"

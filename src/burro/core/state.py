@@ -9,11 +9,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from burro.config import Settings
+from burro.config.layers import ApprovalPolicy, SandboxMode
+from burro.core.approvals import Approvals
+from burro.core.errors import CoreError
 from burro.core.rollout import RolloutWriter
 from burro.models import ModelClient
 from burro.protocol.common import PlanStep, ReasoningEffort, ReasoningSummary, TokenUsage
 from burro.protocol.events import Event
 from burro.protocol.items import Item, Message
+from burro.sandbox import (
+    NoSandbox,
+    Rule,
+    Sandbox,
+    SandboxError,
+    SandboxPolicy,
+    filter_env,
+    make_sandbox,
+    parse_rules,
+    policy_for,
+)
 from burro.tools import ToolContext, ToolRegistry
 
 
@@ -55,6 +69,41 @@ class SessionState:
     requests: int = 0
     started_at: float = field(default_factory=time.monotonic)
     compact_requested: bool = False
+    approval_policy: ApprovalPolicy = "on-request"
+    sandbox_mode: SandboxMode = "read-only"
+    policy: SandboxPolicy = field(default_factory=lambda: SandboxPolicy(mode="danger-full-access"))
+    sandbox: Sandbox = field(default_factory=NoSandbox)
+    rules: tuple[Rule, ...] = ()
+    command_env: dict[str, str] = field(default_factory=dict)
+    approvals: Approvals = field(default_factory=lambda: Approvals(lambda _e: None))
+
+    def configure_sandbox(self) -> None:
+        """(Re)build the sandbox, rules and command environment from the current modes.
+        Raises CoreError when the sandbox tool is missing: never a silent unsandboxed run."""
+        s = self.settings
+        self.policy = policy_for(
+            self.sandbox_mode,
+            cwd=s.cwd,
+            writable_roots=s.writable_roots,
+            add_dirs=s.add_dirs,
+            network_access=s.network_access,
+            burro_home=s.burro_home,
+        )
+        try:
+            self.sandbox = make_sandbox(self.policy)
+            self.rules = parse_rules(
+                {"prefix": list(r.prefix), "decision": r.decision} for r in s.rules
+            )
+        except SandboxError as exc:
+            raise CoreError(str(exc)) from exc
+        secrets = [s.provider.env_key] if s.provider.env_key else []
+        self.command_env = filter_env(
+            self.env,
+            secret_vars=secrets,
+            keep=s.env_keep,
+            sandbox_name=self.sandbox.name,
+            network_disabled=self.policy.network_disabled,
+        )
 
     def record(self, item: Item) -> None:
         """Append to history and to the rollout (written before anything else runs)."""
@@ -94,7 +143,8 @@ class SessionState:
             call_id=call_id,
             cwd=cwd,
             emit=self.emit,
-            env=self.env,
+            env=self.command_env,
+            sandbox=self.sandbox,
             supports_images=self.settings.model_info.supports_images,
             output_limit_bytes=self.settings.tool_output_bytes,
         )

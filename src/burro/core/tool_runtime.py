@@ -1,5 +1,6 @@
 """Running the model's tool calls: started as soon as each call item completes,
-read-only calls in parallel, mutating calls in order, outputs in call order."""
+read-only calls in parallel, mutating calls in order, outputs in call order. Commands
+and patches pass the gate (sandbox, approvals) first."""
 
 from __future__ import annotations
 
@@ -8,25 +9,47 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from burro.protocol.events import Event, ToolCallBegin, ToolCallEnd, Warning
+from burro.core.guard import (
+    AbortTurn,
+    display,
+    gate_command,
+    gate_patch,
+    retry_outside_sandbox,
+    shell_command,
+)
+from burro.protocol.events import (
+    Event,
+    ExecCommandBegin,
+    ExecCommandEnd,
+    PatchApplyBegin,
+    PatchApplyEnd,
+    ToolCallBegin,
+    ToolCallEnd,
+    Warning,
+)
 from burro.protocol.items import (
     CustomToolCall,
     CustomToolCallOutput,
-    FunctionCall,
     FunctionCallOutput,
     ToolCallItem,
     ToolOutputItem,
 )
-from burro.tools import ToolContext, ToolError, ToolRegistry, ToolResult
+from burro.sandbox import NoSandbox
+from burro.tools import Tool, ToolContext, ToolError, ToolResult
+
+if TYPE_CHECKING:
+    from burro.core.state import SessionState
 
 # Tools that emit their own begin/end events (exec command, patch, plan).
-_SELF_REPORTING = frozenset({"shell", "apply_patch", "update_plan"})
+_SELF_REPORTING = frozenset(
+    {"shell", "shell_command", "container.exec", "apply_patch", "update_plan"}
+)
+_SHELL_NAMES = frozenset({"shell", "shell_command", "container.exec"})
 _SHELL_PATCH_NOTE = (
     "\n\nNote: apply_patch was run through the shell; call the apply_patch tool directly."
 )
-
-ContextFactory = Callable[[str, Path | None], ToolContext]
 
 
 def output_item(call: ToolCallItem, result: ToolResult) -> ToolOutputItem:
@@ -50,20 +73,20 @@ class ToolRuntime:
 
     def __init__(
         self,
-        registry: ToolRegistry,
+        state: SessionState,
         *,
-        make_context: ContextFactory,
-        emit: Callable[[Event], None],
         turn_id: str,
         on_output: Callable[[ToolOutputItem], None] | None = None,
     ) -> None:
-        self._registry = registry
-        self._make_context = make_context
-        self._emit = emit
+        self._state = state
+        self._registry = state.registry
         self._turn_id = turn_id
         self._on_output = on_output
         self.calls: list[tuple[ToolCallItem, asyncio.Task[ToolOutputItem], float]] = []
         self._exclusive: list[asyncio.Task[ToolOutputItem]] = []
+
+    def _emit(self, event: Event) -> None:
+        self._state.emit(event)
 
     def start(self, call: ToolCallItem) -> None:
         parallel = self._registry.is_parallel_safe(call.name)
@@ -95,7 +118,7 @@ class ToolRuntime:
         name = call.name
         workdir: Path | None = None
         note = ""
-        if name == "shell" and self._registry.get("apply_patch") is not None:
+        if name in _SHELL_NAMES and self._registry.get("apply_patch") is not None:
             shell_patch = _shell_patch(payload)
             if shell_patch is not None:
                 payload, wd = shell_patch
@@ -110,7 +133,7 @@ class ToolRuntime:
                     output=f"unknown tool `{name}`; available tools: {known}", success=False
                 ),
             )
-        ctx = self._make_context(call.call_id, workdir)
+        ctx = self._state.tool_context(turn_id=self._turn_id, call_id=call.call_id, workdir=workdir)
         reports = name not in _SELF_REPORTING
         started = time.monotonic()
         if reports:
@@ -120,10 +143,15 @@ class ToolRuntime:
                 )
             )
         try:
-            result = await tool.run(payload, ctx)
+            if name in _SHELL_NAMES:
+                result = await self._run_command(tool, payload, ctx)
+            elif name == "apply_patch":
+                result = await self._run_patch(tool, payload, ctx)
+            else:
+                result = await tool.run(payload, ctx)
         except ToolError as exc:
             result = ToolResult(output=str(exc), success=False)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, AbortTurn):
             raise
         except Exception as exc:  # a tool bug must not end the session
             msg = f"tool `{name}` failed unexpectedly: {type(exc).__name__}: {exc}"
@@ -146,28 +174,121 @@ class ToolRuntime:
             )
         return output_item(call, result)
 
+    async def _run_command(self, tool: Tool, payload: str, ctx: ToolContext) -> ToolResult:
+        command = shell_command(payload)
+        if command is None:  # malformed arguments: the tool explains what it needs
+            return await tool.run(payload, ctx)
+        verdict = await gate_command(
+            self._state, turn_id=self._turn_id, call_id=ctx.call_id, command=command, cwd=ctx.cwd
+        )
+        if not verdict.run:
+            shown = display(command)
+            self._emit(
+                ExecCommandBegin(
+                    turn_id=self._turn_id, call_id=ctx.call_id, command=shown, cwd=str(ctx.cwd)
+                )
+            )
+            self._emit(
+                ExecCommandEnd(
+                    turn_id=self._turn_id,
+                    call_id=ctx.call_id,
+                    command=shown,
+                    exit_code=None,
+                    duration_ms=0,
+                    aggregated_output=verdict.message,
+                    status="declined",
+                )
+            )
+            return ToolResult(output=verdict.message, success=False)
+        ctx.sandbox = verdict.sandbox
+        ends: list[ExecCommandEnd] = []
+        emit = ctx.emit
+
+        def capture(event: Event) -> None:
+            if isinstance(event, ExecCommandEnd):
+                ends.append(event)
+            emit(event)
+
+        ctx.emit = capture
+        result = await tool.run(payload, ctx)
+        if result.success or ctx.sandbox.name == "none" or not ends:
+            return result
+        end = ends[-1]
+        if end.exit_code is None or (end.status != "completed" and end.status != "failed"):
+            return result
+        if await retry_outside_sandbox(
+            self._state,
+            turn_id=self._turn_id,
+            call_id=ctx.call_id,
+            command=command,
+            cwd=ctx.cwd,
+            exit_code=end.exit_code,
+            output=end.aggregated_output,
+        ):
+            ctx.sandbox = NoSandbox()
+            ctx.env = self._state.env
+            return await tool.run(payload, ctx)
+        return result
+
+    async def _run_patch(self, tool: Tool, payload: str, ctx: ToolContext) -> ToolResult:
+        from burro.tools.apply_patch import PatchError, preview_patch
+
+        text = _patch_text(payload)
+        try:
+            changes = preview_patch(text, cwd=ctx.cwd)
+        except PatchError:
+            return await tool.run(payload, ctx)  # the tool reports the error, touching nothing
+        refusal = await gate_patch(
+            self._state, turn_id=self._turn_id, call_id=ctx.call_id, changes=changes, cwd=ctx.cwd
+        )
+        if refusal is None:
+            return await tool.run(payload, ctx)
+        self._emit(
+            PatchApplyBegin(
+                turn_id=self._turn_id, call_id=ctx.call_id, changes=changes, auto_approved=False
+            )
+        )
+        self._emit(
+            PatchApplyEnd(
+                turn_id=self._turn_id,
+                call_id=ctx.call_id,
+                success=False,
+                changes=changes,
+                stderr=refusal,
+            )
+        )
+        return ToolResult(output=refusal, success=False)
+
+
+def _patch_text(payload: str) -> str:
+    """Freeform payloads are the patch; function payloads are ``{"input": patch}``."""
+    stripped = payload.lstrip()
+    if stripped.startswith(("{", '"')):
+        try:
+            value = json.loads(payload)
+        except ValueError:
+            return payload
+        if isinstance(value, dict) and isinstance(value.get("input"), str):
+            return str(value["input"])
+        if isinstance(value, str):
+            return value
+    return payload
+
 
 def _shell_patch(payload: str) -> tuple[str, str | None] | None:
     from burro.tools.apply_patch import extract_shell_patch
 
-    try:
-        args = json.loads(payload)
-    except ValueError:
-        return None
-    if not isinstance(args, dict):
-        return None
-    command = args.get("command")
-    if not isinstance(command, str | list):
+    command = shell_command(payload)
+    if command is None:
         return None
     found = extract_shell_patch(command)
     if found is None:
         return None
     patch, wd = found
-    base = args.get("workdir")
+    try:
+        base = json.loads(payload).get("workdir")
+    except (ValueError, AttributeError):
+        base = None
     if isinstance(base, str) and base:
         wd = str(Path(base) / wd) if wd else base
     return patch, wd
-
-
-def is_call(item: object) -> bool:
-    return isinstance(item, FunctionCall | CustomToolCall)

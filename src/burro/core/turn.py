@@ -9,6 +9,7 @@ from typing import Any
 
 from burro.core.compact_task import run_compaction
 from burro.core.context import data_text
+from burro.core.guard import AbortTurn
 from burro.core.state import SessionState
 from burro.core.tool_runtime import ToolRuntime, aborted_output
 from burro.models import ModelError
@@ -76,7 +77,7 @@ class Turn:
                     self._nudge(open_steps, nudges)
                     continue
                 break
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, AbortTurn):
             await self._abort()
             return
         except TurnFailedError as exc:
@@ -185,11 +186,7 @@ class Turn:
     async def _sample_once(self, prompt: Prompt) -> bool:
         st = self.state
         runtime = ToolRuntime(
-            st.registry,
-            make_context=lambda call_id, wd: st.tool_context(
-                turn_id=self.turn_id, call_id=call_id, workdir=wd
-            ),
-            emit=st.emit,
+            st,
             turn_id=self.turn_id,
             on_output=st.rollout.tool_output if st.rollout is not None else None,
         )

@@ -34,6 +34,7 @@ class ExecOptions:
     ephemeral: bool = False
     provider: str | None = None
     sandbox: str | None = None
+    add_dirs: list[str] = field(default_factory=list)
     color: str = "auto"
     resume: bool = False
     resume_id: str | None = None
@@ -110,7 +111,9 @@ def run_exec(opts: ExecOptions) -> int:
             profile=opts.profile,
             model=opts.model,
             provider=opts.provider,
-            approval_policy="never",
+            approval_policy="never",  # exec never asks: what needs approval is declined
+            sandbox_mode=opts.sandbox,  # type: ignore[arg-type]
+            add_dirs=opts.add_dirs,
         )
         op = UserTurn(items=parts, output_schema=schema)
         resume_key = None

@@ -1,0 +1,152 @@
+"""The gate in front of commands and patches: sandbox choice, approvals, refusals."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from burro.protocol.common import FileChange
+from burro.sandbox import NoSandbox, Sandbox, assess, offer_unsandboxed_retry
+
+if TYPE_CHECKING:
+    from burro.core.state import SessionState
+
+
+class AbortTurn(Exception):
+    """The user answered an approval with "abort": the whole turn stops."""
+
+
+@dataclass
+class Verdict:
+    run: bool
+    sandbox: Sandbox
+    message: str = ""  # why it did not run (goes to the model)
+
+
+def shell_command(payload: str) -> str | list[str] | None:
+    try:
+        args = json.loads(payload)
+    except ValueError:
+        return None
+    command = args.get("command") if isinstance(args, dict) else None
+    if isinstance(command, str) or (
+        isinstance(command, list) and all(isinstance(w, str) for w in command)
+    ):
+        return command
+    return None
+
+
+def display(command: str | list[str]) -> str:
+    import shlex
+
+    return command if isinstance(command, str) else shlex.join(command)
+
+
+async def gate_command(
+    state: SessionState, *, turn_id: str, call_id: str, command: str | list[str], cwd: Path
+) -> Verdict:
+    a = assess(
+        command,
+        approval_policy=state.approval_policy,
+        sandbox_mode=state.sandbox_mode,
+        rules=state.rules,
+        session_approved=state.approvals.session_prefixes,
+    )
+    sandbox = NoSandbox() if a.run_unsandboxed else state.sandbox
+    if a.decision == "forbid":
+        return Verdict(run=False, sandbox=sandbox, message=f"command rejected: {a.reason}")
+    if a.decision == "prompt":
+        decision = await state.approvals.ask_exec(
+            turn_id=turn_id,
+            call_id=call_id,
+            command=display(command),
+            cwd=str(cwd),
+            reason=a.reason,
+            prefix=a.prefix,
+        )
+        if decision == "abort":
+            raise AbortTurn
+        if decision == "denied":
+            return Verdict(run=False, sandbox=sandbox, message="exec command rejected by user")
+        if decision == "approved_for_session":
+            state.approvals.session_prefixes.update(a.prefixes or (a.prefix,))
+    return Verdict(run=True, sandbox=sandbox)
+
+
+async def retry_outside_sandbox(
+    state: SessionState,
+    *,
+    turn_id: str,
+    call_id: str,
+    command: str | list[str],
+    cwd: Path,
+    exit_code: int,
+    output: str,
+) -> bool:
+    """After a sandboxed failure that looks like a denial, ask (under on-failure and
+    untrusted) whether to run the command again without the sandbox."""
+    if not offer_unsandboxed_retry(state.approval_policy, exit_code=exit_code, output=output):
+        return False
+    decision = await state.approvals.ask_exec(
+        turn_id=turn_id,
+        call_id=call_id,
+        command=display(command),
+        cwd=str(cwd),
+        reason="the command failed in the sandbox; run it again without the sandbox?",
+        prefix=(),
+        retry_unsandboxed=True,
+    )
+    if decision == "abort":
+        raise AbortTurn
+    return decision in ("approved", "approved_for_session")
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def writable(state: SessionState, path: Path) -> bool:
+    if state.sandbox_mode == "danger-full-access":
+        return True
+    if state.sandbox_mode == "read-only":
+        return False
+    real = os.path.realpath(path)
+    policy = state.policy
+    if any(_inside(real, p) for p in policy.protected):
+        return False
+    return any(_inside(real, root) for root in policy.writable_roots)
+
+
+async def gate_patch(
+    state: SessionState, *, turn_id: str, call_id: str, changes: list[FileChange], cwd: Path
+) -> str | None:
+    """None when the patch may be applied; otherwise the message for the model."""
+    targets = [cwd / c.path for c in changes] + [cwd / c.move_path for c in changes if c.move_path]
+    outside = [t for t in targets if not writable(state, t)]
+    remembered = all(os.path.realpath(t) in state.approvals.session_paths for t in targets)
+    if state.approval_policy != "untrusted" and not outside:
+        return None
+    if remembered and targets:
+        return None
+    if state.approval_policy == "never":
+        if state.sandbox_mode == "read-only":
+            return "patch rejected: writing is blocked by read-only sandbox; rejected by user approval settings"
+        return "patch rejected: writing outside of the project; rejected by user approval settings"
+    reason = (
+        "the patch writes outside the writable roots: " + ", ".join(str(t) for t in outside)
+        if outside
+        else "approval policy asks before every change"
+    )
+    decision = await state.approvals.ask_patch(
+        turn_id=turn_id, call_id=call_id, changes=changes, reason=reason
+    )
+    if decision == "abort":
+        raise AbortTurn
+    if decision == "denied":
+        return "patch rejected by user"
+    if decision == "approved_for_session":
+        state.approvals.session_paths.update(os.path.realpath(t) for t in targets)
+    return None
