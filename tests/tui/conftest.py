@@ -70,12 +70,13 @@ def make_app(repo: Path, burro_home: Path, server: FakeModelServer) -> AppFactor
         approval: str = "never",
         sandbox: str = "workspace-write",
         prompt: str | None = None,
+        config: list[str] | None = None,
         **opts: object,
     ) -> BurroApp:
         options = TuiOptions(
             prompt=prompt,
             model=MODEL,
-            overrides=provider_overrides(server),
+            overrides=[*provider_overrides(server), *(config or [])],
             approval_policy=approval,
             sandbox=sandbox,
             **opts,  # type: ignore[arg-type]

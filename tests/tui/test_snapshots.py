@@ -98,7 +98,7 @@ def test_plan_checklist(snap_compare: Snap, make_app: AppFactory, server: FakeMo
         Turn([Call("update_plan", {"explanation": "found the bug", "plan": plan}, call_id="p1")]),
         Turn([Text("Working on the fix now.")], usage=Usage(input_tokens=1200, output_tokens=30)),
     )
-    app = make_app()
+    app = make_app(config=["completion_nudges=0"])  # the turn ends with the plan still open
 
     async def planned(pilot: Pilot[Any]) -> None:
         await _send(app, pilot, "fix the parser bug")

@@ -8,6 +8,7 @@ import uuid
 from burro.core.compact_task import run_compaction
 from burro.core.context import permissions_message
 from burro.core.errors import CoreError
+from burro.core.snapshot import restore_snapshot, take_snapshot
 from burro.core.state import SessionState
 from burro.core.turn import Turn
 from burro.protocol.events import (
@@ -26,10 +27,11 @@ from burro.protocol.events import (
     TurnComplete,
     TurnFailed,
     TurnStarted,
+    UndoComplete,
     UserMessageEvent,
     Warning,
 )
-from burro.protocol.items import Message
+from burro.protocol.items import Message, TextPart
 from burro.protocol.ops import (
     Compact,
     ExecApproval,
@@ -38,6 +40,7 @@ from burro.protocol.ops import (
     OverrideTurnContext,
     PatchApproval,
     Shutdown,
+    Undo,
     UserTurn,
 )
 
@@ -111,7 +114,7 @@ class Session:
                 st.pending_input.append(Message(role="user", content=list(op.items)))
                 return
             turn = Turn(st, turn_id=f"turn_{uuid.uuid4().hex[:12]}", op=op)
-            self._turn = asyncio.create_task(turn.run(), name="burro-turn")
+            self._turn = asyncio.create_task(self._run_turn(turn), name="burro-turn")
         elif isinstance(op, Interrupt):
             await self._stop_turn()
         elif isinstance(op, OverrideTurnContext):
@@ -130,6 +133,38 @@ class Session:
         elif isinstance(op, ExecApproval | PatchApproval):
             if not st.approvals.answer(op.call_id, op.decision):
                 self._publish(Warning(message=f"no approval is pending for call {op.call_id}"))
+        elif isinstance(op, Undo):
+            await self._undo()
+
+    async def _run_turn(self, turn: Turn) -> None:
+        st = self.state
+        if st.options.undo_snapshots:
+            st.snapshot = await asyncio.to_thread(take_snapshot, st.settings.cwd)
+        await turn.run()
+
+    async def _undo(self) -> None:
+        st = self.state
+        if self._turn is not None and not self._turn.done():
+            self._publish(
+                UndoComplete(success=False, message="a turn is running; interrupt it first")
+            )
+            return
+        if st.snapshot is None:
+            self._publish(
+                UndoComplete(success=False, message="nothing to undo (no snapshot of a turn)")
+            )
+            return
+        root, tree = st.snapshot
+        result = await asyncio.to_thread(restore_snapshot, root, tree)
+        if result.success and result.restored:
+            st.snapshot = None
+            note = "The user undid the file changes of the previous turn: " + ", ".join(
+                result.restored
+            )
+            st.record(Message(role="developer", content=[TextPart(text=note)]))
+        self._publish(
+            UndoComplete(success=result.success, message=result.message, restored=result.restored)
+        )
 
     def _override_permissions(self, op: OverrideTurnContext) -> None:
         st = self.state

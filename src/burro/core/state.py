@@ -40,6 +40,7 @@ class SessionOptions:
     max_tokens: int | None = None  # input + output tokens per session
     max_minutes: float | None = None  # wall-clock minutes per session
     completion_nudges: int = 0  # "continue" nudges when a turn ends with open plan steps
+    undo_snapshots: bool = False  # snapshot the workspace before each turn (for Undo)
 
 
 @dataclass
@@ -69,6 +70,7 @@ class SessionState:
     requests: int = 0
     started_at: float = field(default_factory=time.monotonic)
     compact_requested: bool = False
+    snapshot: tuple[Path, str] | None = None  # (repo root, tree) before the last turn
     approval_policy: ApprovalPolicy = "on-request"
     sandbox_mode: SandboxMode = "read-only"
     policy: SandboxPolicy = field(default_factory=lambda: SandboxPolicy(mode="danger-full-access"))

@@ -187,11 +187,18 @@ class BurroApp(App[int]):
     async def start(self, *, resume: str | None = None) -> bool:
         """Start (or resume) a session and begin rendering its events."""
         from burro.config import ConfigError
-        from burro.core.api import CoreError, session_transcript, start_session
+        from burro.core.api import CoreError, SessionOptions, session_transcript, start_session
 
         assert self.settings is not None
+        nudges = self.settings.completion_nudges
+        options = SessionOptions(
+            undo_snapshots=True,  # /undo restores the files of the last turn
+            completion_nudges=1 if nudges is None else nudges,
+        )
         try:
-            handle = await start_session(self.settings, env=self.env, resume=resume)
+            handle = await start_session(
+                self.settings, env=self.env, resume=resume, options=options
+            )
         except (CoreError, ConfigError) as exc:
             if resume is not None:
                 self.chat.notice(f"■ cannot resume: {exc}", style="red")
