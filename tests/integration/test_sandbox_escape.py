@@ -22,6 +22,11 @@ from burro.sandbox.errors import BWRAP_MISSING
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# The interpreter itself (the venv's python is a symlink to it): outside /tmp, which the
+# sandbox replaces with a fresh tmpfs, even when this checkout lives under /tmp.
+STDLIB_PY = os.path.realpath(sys.executable)
+REPO = Path(__file__).resolve().parents[2]
+
 
 @pytest.fixture(autouse=True)
 def _need_bwrap() -> None:
@@ -185,7 +190,7 @@ def _connect_script(port: int) -> str:
         f"import socket; s = socket.create_connection(('127.0.0.1', {port}), timeout=5); "
         "print(s.recv(2).decode())"
     )
-    return f'{sys.executable} -c "{code}"'
+    return f'{STDLIB_PY} -c "{code}"'
 
 
 def test_tcp_connect_to_a_loopback_server_is_refused(ws: Path, server: _Server) -> None:
@@ -204,7 +209,7 @@ def test_tcp_connect_works_when_network_is_allowed(ws: Path, server: _Server) ->
 
 def test_dns_lookup_fails_and_only_loopback_exists(ws: Path) -> None:
     code = "import socket; socket.getaddrinfo('example.com', 443)"
-    out = run(ww(ws), f'{sys.executable} -c "{code}"', cwd=ws)
+    out = run(ww(ws), f'{STDLIB_PY} -c "{code}"', cwd=ws)
     assert out.returncode != 0
     assert "gaierror" in out.stderr
     netdev = run(ww(ws), "cat /proc/net/dev", cwd=ws).stdout
@@ -386,6 +391,10 @@ def test_cli_without_bwrap_prints_the_install_hint(ws: Path, tmp_path: Path) -> 
         "/proc",
         "--tmpfs",
         "/tmp",
+        # burro itself may be checked out under /tmp (CI clones anywhere): keep it visible.
+        "--ro-bind",
+        str(REPO),
+        str(REPO),
         "--bind",
         str(ws),
         str(ws),
