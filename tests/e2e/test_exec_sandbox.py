@@ -138,3 +138,32 @@ def test_api_keys_do_not_reach_commands(
     out = _output_for(server, 1, "k1")
     assert "key=none fake=none sandbox=bwrap" in out
     assert "sk-secret-123" not in json.dumps([r.json for r in server.requests])
+
+
+def test_patch_in_a_workdir_reports_paths_from_the_session_directory(
+    server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
+    (repo / "sub").mkdir()
+    (repo / "sub" / "f.txt").write_text("old\n")
+    patch = "*** Begin Patch\n*** Update File: f.txt\n@@\n-old\n+new\n*** End Patch\n"
+    server.add_turns(
+        Turn(
+            [
+                Call(
+                    "shell",
+                    {"command": f"cd sub && apply_patch <<'EOF'\n{patch}EOF\n"},
+                    call_id="p",
+                )
+            ]
+        ),
+        Turn([Text("patched")]),
+    )
+    res = run_exec(["--json", *provider_args(server, "chat"), "edit"], cwd=repo, home=burro_home)
+    assert res.code == 0, res.stderr
+    assert (repo / "sub" / "f.txt").read_text() == "new\n"
+    changes = [
+        e["item"]["changes"]
+        for e in res.events()
+        if e["type"] == "item.completed" and e["item"]["type"] == "file_change"
+    ]
+    assert changes == [[{"path": "sub/f.txt", "kind": "update"}]]

@@ -233,6 +233,11 @@ class ToolRuntime:
     async def _run_patch(self, tool: Tool, payload: str, ctx: ToolContext) -> ToolResult:
         from burro.tools.apply_patch import PatchError, preview_patch
 
+        session_cwd = self._state.settings.cwd
+        if ctx.cwd != session_cwd:
+            # Front ends show paths relative to the session's directory, not the workdir.
+            ctx.emit = _rebase_patch_events(ctx.emit, ctx.cwd, session_cwd)
+
         text = _patch_text(payload)
         try:
             changes = preview_patch(text, cwd=ctx.cwd)
@@ -258,6 +263,34 @@ class ToolRuntime:
             )
         )
         return ToolResult(output=refusal, success=False)
+
+
+def _rebase_patch_events(
+    emit: Callable[[Event], None], workdir: Path, base: Path
+) -> Callable[[Event], None]:
+    import os
+
+    import msgspec
+
+    def rebase(path: str | None) -> str | None:
+        if path is None:
+            return None
+        full = Path(path) if Path(path).is_absolute() else workdir / path
+        rel = os.path.relpath(full, base)
+        return path if rel.startswith("..") else rel
+
+    def wrapped(event: Event) -> None:
+        if isinstance(event, PatchApplyBegin | PatchApplyEnd):
+            changes = [
+                msgspec.structs.replace(
+                    c, path=rebase(c.path) or c.path, move_path=rebase(c.move_path)
+                )
+                for c in event.changes
+            ]
+            event = msgspec.structs.replace(event, changes=changes)
+        emit(event)
+
+    return wrapped
 
 
 def _patch_text(payload: str) -> str:
