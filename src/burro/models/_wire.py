@@ -124,3 +124,31 @@ def splice_list(head: dict[str, Any], key: str, parts: list[bytes]) -> bytes:
     encoded = encode(head)
     sep = b"," if len(encoded) > 2 else b""
     return encoded[:-1] + sep + b'"' + key.encode() + b'":[' + b",".join(parts) + b"]}"
+
+
+class GroupMemo:
+    """The converted JSON of a group of history items, keyed by the identity of the
+    items (which are never mutated once in history). Chat and Anthropic turn runs of
+    items into one message; a message already built for an earlier request is reused,
+    so a long session does not rebuild its whole history on every step. Bounded (LRU);
+    callers must not mutate what it returns."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        from collections import OrderedDict
+
+        self._size = size
+        self._map: OrderedDict[tuple[int, ...], tuple[tuple[object, ...], Any]] = OrderedDict()
+
+    def get(self, items: Sequence[object], build: Callable[..., Any], *args: Any) -> Any:
+        """``build(*args)``, or its value from an earlier call with the same items."""
+        group = tuple(items)
+        key = tuple(map(id, group))
+        hit = self._map.get(key)
+        if hit is not None and all(a is b for a, b in zip(hit[0], group, strict=True)):
+            self._map.move_to_end(key)
+            return hit[1]
+        value = build(*args)
+        self._map[key] = (group, value)
+        if len(self._map) > self._size:
+            self._map.popitem(last=False)
+        return value

@@ -24,6 +24,7 @@ from typing import Any
 from burro.config.types import ProviderInfo
 from burro.models._wire import (
     FREEFORM_PARAMETERS,
+    GroupMemo,
     as_dict,
     as_int,
     decode_data,
@@ -58,6 +59,7 @@ from burro.protocol.tools import ToolSpec
 from burro.util.sse import SseEvent
 
 ANTHROPIC_VERSION = "2023-06-01"
+_MEMO = GroupMemo()
 EPHEMERAL: dict[str, str] = {"type": "ephemeral"}
 THINKING_BUDGET = {"minimal": 1024, "low": 4096, "medium": 12288, "high": 24576, "xhigh": 30000}
 MIN_THINKING_BUDGET = 1024
@@ -187,12 +189,13 @@ def messages_json(items: list[Item]) -> list[dict[str, Any]]:
             j = i
             while j < len(items) and _is_assistant_side(items[j]):
                 j += 1
-            blocks = _assistant_blocks(items[i:j])
+            run = items[i:j]
+            blocks = _MEMO.get(run, _assistant_blocks, run)
             if blocks:
                 out.append({"role": "assistant", "content": blocks})
             i = j
         elif isinstance(item, Message):
-            blocks = _user_blocks(item)
+            blocks = _MEMO.get((item,), _user_blocks, item)
             if blocks:
                 out.append({"role": "user", "content": blocks})
             i += 1
@@ -202,7 +205,7 @@ def messages_json(items: list[Item]) -> list[dict[str, Any]]:
                 nxt = items[i]
                 if not isinstance(nxt, FunctionCallOutput | CustomToolCallOutput):
                     break
-                results.append(_tool_result(nxt))
+                results.append(_MEMO.get((nxt,), _tool_result, nxt))
                 i += 1
             out.append({"role": "user", "content": results})
     return out

@@ -19,6 +19,7 @@ from typing import Any
 from burro.config.types import ProviderInfo
 from burro.models._wire import (
     FREEFORM_PARAMETERS,
+    GroupMemo,
     as_dict,
     as_int,
     custom_call_arguments,
@@ -54,6 +55,7 @@ from burro.protocol.tools import ToolSpec
 from burro.util.sse import SseEvent
 
 OUTPUT_SCHEMA_NAME = "burro_output_schema"
+_MEMO = GroupMemo()
 
 
 def tool_json(tool: ToolSpec) -> dict[str, Any]:
@@ -128,13 +130,14 @@ def messages_json(prompt: Prompt) -> list[dict[str, Any]]:
             j = i
             while j < len(items) and _is_assistant_side(items[j]):
                 j += 1
-            msg = _assistant_message(items[i:j])
+            run = items[i:j]
+            msg = _MEMO.get(run, _assistant_message, run)
             if msg is not None:
                 out.append(msg)
             i = j
         elif isinstance(item, Message):
             role = "system" if item.role == "developer" else item.role
-            out.append({"role": role, "content": _content(item)})
+            out.append({"role": role, "content": _MEMO.get((item,), _content, item)})
             i += 1
         else:
             images: list[dict[str, Any]] = []
