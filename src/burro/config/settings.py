@@ -99,6 +99,7 @@ def load_settings(
     sandbox_mode: SandboxMode | None = None,
     approval_policy: ApprovalPolicy | None = None,
     add_dirs: Sequence[str] = (),
+    default_sandbox_mode: SandboxMode = "read-only",
 ) -> Settings:
     env = os.environ if env is None else env
     home = burro_home(env)
@@ -164,7 +165,7 @@ def load_settings(
         effort=effort,
         summary=summary if info.supports_reasoning_summaries else None,
         approval_policy=approval_policy or layer.approval_policy or "on-request",
-        sandbox_mode=sandbox_mode or layer.sandbox_mode or "read-only",
+        sandbox_mode=sandbox_mode or layer.sandbox_mode or default_sandbox_mode,
         writable_roots=tuple(ws.writable_roots) if ws else (),
         network_access=ws.network_access if ws else False,
         project_doc_max_bytes=(

@@ -120,3 +120,24 @@ def test_unknown_model_gets_defaults_and_a_warning(tmp_path: Path) -> None:
         cwd=tmp_path, env=_home(tmp_path), model="anthropic/claude-sonnet-4-5-20250929"
     )
     assert s.model_info.known and s.context_window == 200000
+
+
+def test_front_end_default_sandbox_yields_to_config_and_flags(tmp_path: Path) -> None:
+    env = _home(tmp_path)
+    assert load_settings(cwd=tmp_path, env=env).sandbox_mode == "read-only"
+    s = load_settings(cwd=tmp_path, env=env, default_sandbox_mode="workspace-write")
+    assert s.sandbox_mode == "workspace-write"
+    s = load_settings(
+        cwd=tmp_path,
+        env=env,
+        default_sandbox_mode="workspace-write",
+        overrides=['sandbox_mode="read-only"'],
+    )
+    assert s.sandbox_mode == "read-only"
+    s = load_settings(
+        cwd=tmp_path,
+        env=env,
+        default_sandbox_mode="workspace-write",
+        sandbox_mode="danger-full-access",
+    )
+    assert s.sandbox_mode == "danger-full-access"

@@ -139,6 +139,7 @@ class BurroApp(App[int]):
         from typing import cast
 
         from burro.config import load_settings
+        from burro.core.api import in_git_repo
 
         return load_settings(
             cwd=self.cwd,
@@ -149,6 +150,9 @@ class BurroApp(App[int]):
             provider=self.opts.provider,
             sandbox_mode=cast(Any, self.opts.sandbox),
             approval_policy=cast(Any, self.opts.approval_policy),
+            # In a repository the UI may edit the workspace (the user watches and can
+            # /undo); elsewhere, and in exec, commands are read-only unless configured.
+            default_sandbox_mode="workspace-write" if in_git_repo(self.cwd) else "read-only",
         )
 
     async def _resume_key(self) -> str | None:
