@@ -42,6 +42,8 @@ class HumanRenderer:
             what = "timed out" if event.status == "timed_out" else f"exit {event.exit_code}"
             if event.status == "aborted":
                 what = "aborted"
+            elif event.status == "declined":
+                what = "declined"
             self._line(f"  {mark} {what} · {event.duration_ms} ms")
             lines = event.aggregated_output.splitlines()
             for text in lines[:_MAX_OUTPUT_LINES]:
