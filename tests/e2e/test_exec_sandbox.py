@@ -167,3 +167,14 @@ def test_patch_in_a_workdir_reports_paths_from_the_session_directory(
         if e["type"] == "item.completed" and e["item"]["type"] == "file_change"
     ]
     assert changes == [[{"path": "sub/f.txt", "kind": "update"}]]
+
+
+def test_declined_command_shows_in_human_output(
+    server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
+    server.add_turns(
+        Turn([Call("shell", {"command": "rm -rf build"}, call_id="d1")]), Turn([Text("kept")])
+    )
+    res = run_exec([*provider_args(server, "chat"), "clean"], cwd=repo, home=burro_home)
+    assert res.code == 0 and res.stdout == "kept\n"
+    assert "exec rm -rf build" in res.stderr and "declined" in res.stderr
