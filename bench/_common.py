@@ -30,8 +30,10 @@ def env_for(home: Path) -> dict[str, str]:
 
 
 def provider_args(base_url: str, wire: str = "responses") -> list[str]:
-    table = f'{{name="fake",base_url="{base_url}",wire_api="{wire}",env_key="FAKE_KEY"}}'
-    return ["-c", "model_provider=fake", "-c", f"model_providers.fake={table}", "-m", "test-model"]
+    from tests.fakes.workspace import fake_provider_overrides
+
+    provider, table = fake_provider_overrides(base_url, wire)
+    return ["-c", provider, "-c", table, "-m", "test-model"]
 
 
 def summary(values: list[float], unit: str = "ms", scale: float = 1000.0) -> str:

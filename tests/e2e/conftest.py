@@ -8,14 +8,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.fakes.model_server import FakeModelServer
+from tests.fakes.workspace import fake_provider_overrides
 
 BURRO = Path(sys.executable).parent / "burro"
 WIRES = ("responses", "chat", "anthropic")
@@ -34,41 +32,10 @@ class ExecResult:
 
 
 def provider_args(server: FakeModelServer, wire: str, *, extra: str = "") -> list[str]:
-    table = (
-        f'{{name="fake",base_url="{server.base_url}",wire_api="{wire}",env_key="FAKE_KEY",'
-        f"retry_base_delay_ms=10{extra}}}"
-    )
+    provider, table = fake_provider_overrides(server.base_url, wire, extra=extra)
     # workspace-write: the scripted commands write files in the repo (exec's default is
     # read-only, which tests that need it set again with a later -s).
-    return [
-        "-c",
-        "model_provider=fake",
-        "-c",
-        f"model_providers.fake={table}",
-        "-m",
-        MODELS[wire],
-        "-s",
-        "workspace-write",
-    ]
-
-
-def make_repo(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=path, check=True)
-    (path / "README.md").write_text("# demo\nhello from the demo repo\n", encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    return make_repo(tmp_path / "repo")
-
-
-@pytest.fixture
-def burro_home(tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    return home
+    return ["-c", provider, "-c", table, "-m", MODELS[wire], "-s", "workspace-write"]
 
 
 def burro_env(home: Path) -> dict[str, str]:
@@ -91,16 +58,6 @@ def run_exec(
         timeout=timeout,
     )
     return ExecResult(proc.returncode, proc.stdout, proc.stderr)
-
-
-@pytest.fixture
-def server() -> Iterator[FakeModelServer]:
-    srv = FakeModelServer([])
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
 
 
 def assert_append_only(bodies: list[bytes]) -> None:

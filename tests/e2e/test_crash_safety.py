@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import BURRO, burro_env, make_repo, provider_args, run_exec
+from tests.e2e.conftest import BURRO, burro_env, provider_args, run_exec
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.script import Call, Text, Turn
+from tests.fakes.workspace import make_repo
 
 STEPS = 20
 INTERRUPTED = "interrupted: burro stopped before this tool call finished"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,51 +12,19 @@ import pytest
 from burro.frontends.tui.app import BurroApp
 from burro.frontends.tui.options import TuiOptions
 from tests.fakes.model_server import FakeModelServer
+from tests.fakes.workspace import fake_provider_overrides
 
 MODEL = "gpt-5.5"
 
 
 def provider_overrides(server: FakeModelServer) -> list[str]:
-    table = (
-        f'{{name="fake",base_url="{server.base_url}",wire_api="responses",env_key="FAKE_KEY",'
-        f"retry_base_delay_ms=10}}"
-    )
-    return ["model_provider=fake", f"model_providers.fake={table}"]
-
-
-def make_repo(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=path, check=True)
-    (path / "README.md").write_text("# demo\nhello from the demo repo\n", encoding="utf-8")
-    return path
+    return fake_provider_overrides(server.base_url)
 
 
 def tui_env(home: Path, *, user_home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env.update({"BURRO_HOME": str(home), "FAKE_KEY": "test-key", "HOME": str(user_home)})
     return env
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    return make_repo(tmp_path / "repo")
-
-
-@pytest.fixture
-def burro_home(tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    return home
-
-
-@pytest.fixture
-def server() -> Iterator[FakeModelServer]:
-    srv = FakeModelServer([])
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
 
 
 AppFactory = Callable[..., BurroApp]
