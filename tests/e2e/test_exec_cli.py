@@ -101,12 +101,19 @@ def test_bad_output_schema_file(repo: Path, burro_home: Path) -> None:
 def test_session_is_written_unless_ephemeral(
     repo: Path, burro_home: Path, server: FakeModelServer
 ) -> None:
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "base"], cwd=repo, check=True)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
     server.add_turns(Turn([Text("one")]), Turn([Text("two")]))
     assert run_exec([*provider_args(server, "chat"), "hi"], cwd=repo, home=burro_home).code == 0
     files = list((burro_home / "sessions").rglob("rollout-*.jsonl"))
     assert len(files) == 1
     lines = [json.loads(x) for x in files[0].read_text().splitlines()]
-    assert lines[0]["type"] == "session_meta" and lines[0]["payload"]["cwd"] == str(repo)
+    meta = lines[0]["payload"]
+    assert lines[0]["type"] == "session_meta" and meta["cwd"] == str(repo)
+    assert (meta["git_commit"], meta["git_branch"]) == (head, "main")
     assert any(x["type"] == "item" and x["payload"].get("role") == "assistant" for x in lines)
     assert (
         run_exec(

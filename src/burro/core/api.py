@@ -72,14 +72,23 @@ class SessionHandle:
         await asyncio.gather(self._task, return_exceptions=True)
 
 
-def _git(cwd: Path, *args: str) -> str | None:
+def _git_head(cwd: Path) -> tuple[str | None, str | None]:
+    """(commit, branch) of ``cwd``'s repository, one git call; (None, None) without one."""
     try:
         out = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=2, check=False
+            ["git", "rev-parse", "HEAD", "--abbrev-ref", "HEAD"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=2,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+        return None, None
+    lines = out.stdout.split()
+    if out.returncode != 0 or len(lines) != 2:
+        return None, None
+    return lines[0], lines[1]
 
 
 def in_git_repo(cwd: Path) -> bool:
@@ -89,6 +98,7 @@ def in_git_repo(cwd: Path) -> bool:
 def _new_meta(
     settings: Settings, session_id: str, *, forked_from: str | None = None
 ) -> SessionMeta:
+    commit, branch = _git_head(settings.cwd)
     return SessionMeta(
         id=session_id,
         cwd=str(settings.cwd),
@@ -96,8 +106,8 @@ def _new_meta(
         provider=settings.provider_id,
         burro_version=__version__,
         started_at=now_iso(),
-        git_commit=_git(settings.cwd, "rev-parse", "HEAD"),
-        git_branch=_git(settings.cwd, "rev-parse", "--abbrev-ref", "HEAD"),
+        git_commit=commit,
+        git_branch=branch,
         forked_from=forked_from,
     )
 
