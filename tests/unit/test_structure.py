@@ -42,13 +42,3 @@ def test_version_and_exec_paths_import_nothing_heavy() -> None:
     )
     mods = _imported_modules(code)
     assert not (mods & set(HEAVY)), f"heavy imports on the startup path: {mods & set(HEAVY)}"
-
-
-def test_version_is_fast_path() -> None:
-    out = subprocess.run(
-        [Path(sys.executable).parent / "burro", "--version"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert out.stdout.strip().startswith("burro, version ")

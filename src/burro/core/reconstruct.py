@@ -43,7 +43,6 @@ class Restored:
     usage: TokenUsage = field(default_factory=TokenUsage)
     plan: list[PlanStep] = field(default_factory=list)
     context_items: int = 0
-    compactions: int = 0
 
 
 class RolloutError(Exception):
@@ -57,7 +56,6 @@ def restore(path: Path) -> Restored:
     ready: dict[str, Item] = {}
     usage = TokenUsage()
     plan: list[PlanStep] = []
-    compactions = 0
     try:
         lines = list(read_lines(path))
     except OSError as exc:
@@ -77,7 +75,6 @@ def restore(path: Path) -> Restored:
             history = list(line.payload.replacement)
             open_calls.clear()
             ready.clear()
-            compactions += 1
         elif isinstance(line, EventLine):
             ev = line.payload
             if isinstance(ev, TokenCount):
@@ -103,7 +100,6 @@ def restore(path: Path) -> Restored:
         usage=usage,
         plan=plan,
         context_items=_context_len(history),
-        compactions=compactions,
     )
 
 

@@ -214,7 +214,7 @@ class ToolRuntime:
         if result.success or ctx.sandbox.name == "none" or not ends:
             return result
         end = ends[-1]
-        if end.exit_code is None or (end.status != "completed" and end.status != "failed"):
+        if end.exit_code is None or end.status not in ("completed", "failed"):
             return result
         if await retry_outside_sandbox(
             self._state,
