@@ -357,3 +357,13 @@ def sandbox_cmd(argv: tuple[str, ...]) -> None:
     from burro.sandbox.cli import main as run
 
     sys.exit(run(list(argv)))
+
+
+def _register_cloud() -> None:
+    # `serve`, `worker`, `cloud`: the module only defines click commands (imports are lazy).
+    from burro.frontends.cloud.cli import register
+
+    register(main)
+
+
+_register_cloud()
