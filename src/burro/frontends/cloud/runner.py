@@ -262,7 +262,7 @@ class _Drive:
                     self.mark.write_text(hashlib.sha256(text.encode()).hexdigest())
             pending, self.pending = self.pending, []
             await store.run(store.append_events, self.attempt_id, pending)
-            if st.dirty:
+            if st.dirty or final:
                 st.dirty = False
                 # A finished turn is announced only once everything after it is stored.
                 status = "running" if st.turn_done and not final else st.status
@@ -308,7 +308,6 @@ class _Drive:
                 handle.submit(Shutdown())
         await handle.wait_closed()
         self._diff_due = True
-        self.state.dirty = True
         await self.flush(final=True)
         await self._notify()
         return self.state.status
