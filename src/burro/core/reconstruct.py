@@ -21,6 +21,7 @@ from burro.core.tool_runtime import output_item
 from burro.protocol.common import PlanStep, TokenUsage
 from burro.protocol.events import (
     PlanUpdate,
+    ShutdownComplete,
     TokenCount,
     TurnAborted,
     TurnComplete,
@@ -55,6 +56,9 @@ class Restored:
     context_items: int = 0
     # The last event sequence number written (numbering continues after it).
     last_seq: int = 0
+    # The previous run ended with a clean shutdown (else events after ``last_seq`` that
+    # were never persisted, such as deltas, may have been seen by readers).
+    clean_end: bool = False
     # The last turn started but never ended (burro stopped mid-turn).
     pending_turn: bool = False
 
@@ -67,6 +71,7 @@ def restore(source: Path | RolloutStore) -> Restored:
     usage = TokenUsage()
     plan: list[PlanStep] = []
     last_seq = 0
+    clean_end = False
     pending_turn = False
     where = source if isinstance(source, Path) else source.location
     try:
@@ -93,6 +98,7 @@ def restore(source: Path | RolloutStore) -> Restored:
         elif isinstance(line, EventLine):
             ev = line.payload
             last_seq = max(last_seq, line.seq)
+            clean_end = isinstance(ev, ShutdownComplete)
             if isinstance(ev, TurnStarted):
                 pending_turn = True
             elif isinstance(ev, TurnComplete | TurnAborted | TurnFailed):
@@ -121,6 +127,7 @@ def restore(source: Path | RolloutStore) -> Restored:
         plan=plan,
         context_items=_context_len(history),
         last_seq=last_seq,
+        clean_end=clean_end,
         pending_turn=pending_turn,
     )
 

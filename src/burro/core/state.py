@@ -34,7 +34,7 @@ from burro.sandbox import (
     parse_rules,
     policy_for,
 )
-from burro.tools import ToolContext, ToolRegistry
+from burro.tools import Tool, ToolContext, ToolRegistry
 
 
 @dataclass(kw_only=True)
@@ -89,7 +89,7 @@ class SessionState:
     client_factory: Callable[[Settings], ModelClient] | None = None
     retired_clients: list[ModelClient] = field(default_factory=list)
     # The session's own tool list (a review session); None follows the model's metadata.
-    tool_names: tuple[str, ...] | None = None
+    tool_names: tuple[str | Tool, ...] | None = None
 
     def turn_context(self) -> TurnContext:
         s = self.settings
@@ -201,12 +201,12 @@ class SessionState:
         )
 
 
-def build_tools(settings: Settings, names: Sequence[str] | None) -> ToolRegistry:
+def build_tools(settings: Settings, names: Sequence[str | Tool] | None) -> ToolRegistry:
     """The tools of a session: ``names`` when given, else the model's own list."""
     from burro.tools import build_registry
 
     return build_registry(
-        list(names if names is not None else settings.model_info.tools),
+        names if names is not None else settings.model_info.tools,
         apply_patch_freeform=settings.model_info.apply_patch_tool == "freeform"
         and settings.provider.wire_api == "responses",
     )
