@@ -9,9 +9,8 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +22,6 @@ from burro.frontends.cloud.store import TaskStore
 from burro.frontends.cloud.workflow import ACTIVITY_NAME, TurnInput
 from burro.protocol import events as ev
 
-CONTINUE_PROMPT = (
-    "Your previous turn was interrupted because the machine running it stopped. "
-    "Continue the task from where you left off; do not redo finished steps."
-)
 FLUSH_EVERY_S = 0.25
 _ENC = msgspec.json.Encoder()
 
@@ -35,28 +30,49 @@ class TaskError(Exception):
     """A task that cannot run (bad repository, bad config); not retried."""
 
 
-class _Tail:
-    """Copies complete new lines of the session's rollout file into the store."""
+class DbRolloutStore:
+    """The session's rollout lives in the task store: every line is written there
+    before the session goes on, so any worker can resume the session from it."""
 
-    def __init__(
-        self, store: TaskStore, attempt_id: str, path: Path | None, *, offset: int, n: int
-    ) -> None:
-        self.store, self.attempt_id, self.path = store, attempt_id, path
-        self.offset, self.n = offset, n
+    def __init__(self, store: TaskStore, attempt_id: str, *, count: int) -> None:
+        self.store, self.attempt_id, self.count = store, attempt_id, count
 
-    def sync(self) -> None:
-        if self.path is None:
+    @property
+    def location(self) -> str:
+        return f"task-store:{self.attempt_id}"
+
+    def append(self, line: bytes) -> None:
+        text = line.decode("utf-8", "replace").rstrip("\n")
+        if not text:
             return
-        with self.path.open("rb") as fh:
-            fh.seek(self.offset)
-            data = fh.read()
-        end = data.rfind(b"\n")
-        if end < 0:
-            return
-        lines = [ln.decode("utf-8", "replace") for ln in data[: end + 1].splitlines() if ln.strip()]
-        self.store.append_rollout(self.attempt_id, self.n, lines)
-        self.offset += end + 1
-        self.n += len(lines)
+        self.store.append_rollout(self.attempt_id, self.count, [text])
+        self.count += 1
+
+    def read(self) -> Iterator[bytes]:
+        for line in self.store.rollout(self.attempt_id):
+            yield line.encode() + b"\n"
+
+    def close(self) -> None:
+        pass
+
+
+def turn_progress(lines: list[str], message: str) -> str:
+    """Where the stored rollout says this turn is: "new" (never started), "pending"
+    (started, cut off) or "ended"."""
+    state = "new"
+    for raw in lines:
+        if '"type":"event"' not in raw:
+            continue
+        try:
+            payload = json.loads(raw).get("payload", {})
+        except ValueError:
+            continue
+        kind = payload.get("type")
+        if kind == "user_message" and payload.get("text") == message:
+            state = "pending"
+        elif state == "pending" and kind in ("turn_complete", "turn_failed", "turn_aborted"):
+            state = "ended"
+    return state
 
 
 class TurnRunner:
@@ -99,14 +115,17 @@ class TurnRunner:
         heart = asyncio.create_task(_beat(drive))
         try:
             ws, home = await self._prepare(drive, task.spec, task.base_commit, attempt.id, task.id)
-            handle, tail = await self._open_session(drive, task.spec, ws, home, attempt.session_id)
-            drive.tail = tail
-            resuming = resuming and any(
-                '"user_message"' in line and json.dumps(message)[1:-1] in line
-                for line in await store.run(store.rollout, attempt.id)
-            )
-            await store.run(store.set_turn_status, attempt.id, inp.turn_key, "started")
-            outcome = await drive.run(handle, ws, message, resuming=resuming, base=drive.base)
+            lines = await store.run(store.rollout, attempt.id)
+            progress = turn_progress(lines, message) if resuming else "new"
+            if progress == "ended":  # the turn ended; the worker died before saying so
+                outcome = await drive.settle(ws, lines)
+            else:
+                handle = await self._open_session(
+                    drive, task.spec, ws, home, count=len(lines), resume=progress == "pending"
+                )
+                await store.run(store.set_turn_status, attempt.id, inp.turn_key, "started")
+                text = None if progress == "pending" else message
+                outcome = await drive.run(handle, ws, text)
         except asyncio.CancelledError:
             if activity.is_worker_shutdown():
                 await store.run(store.update_attempt, attempt.id, status="queued")
@@ -148,8 +167,15 @@ class TurnRunner:
         return ws, home
 
     async def _open_session(
-        self, drive: _Drive, spec: dict[str, Any], ws: Path, home: Path, session_id: str | None
-    ) -> tuple[Any, _Tail]:
+        self,
+        drive: _Drive,
+        spec: dict[str, Any],
+        ws: Path,
+        home: Path,
+        *,
+        count: int,
+        resume: bool,
+    ) -> Any:
         from burro.config import ConfigError, load_settings
         from burro.core.api import CoreError, SessionOptions, start_session
 
@@ -169,27 +195,18 @@ class TurnRunner:
             )
         except ConfigError as exc:
             raise TaskError(f"config: {exc}") from exc
+        home.mkdir(parents=True, exist_ok=True)
         settings = dataclasses.replace(settings, burro_home=home)
-        if home.exists():
-            shutil.rmtree(home)
-        lines = await store.run(store.rollout, drive.attempt_id)
-        resume: str | None = None
-        offset = 0
-        if lines and session_id:
-            path = home / "sessions" / f"rollout-cloud-{session_id}.jsonl"
-            path.parent.mkdir(parents=True)
-            data = "".join(line + "\n" for line in lines).encode()
-            path.write_bytes(data)
-            resume, offset = str(path), len(data)
+        rollout = DbRolloutStore(store, drive.attempt_id, count=count)
         options = SessionOptions(max_turns=spec.get("max_turns"))
         try:
-            handle = await start_session(settings, env=self.env, options=options, resume=resume)
+            handle = await start_session(
+                settings, env=self.env, options=options, store=rollout, continue_pending=resume
+            )
         except CoreError as exc:
             raise TaskError(str(exc)) from exc
         await store.run(store.update_attempt, drive.attempt_id, session_id=handle.session_id)
-        return handle, _Tail(
-            store, drive.attempt_id, handle.rollout_path, offset=offset, n=len(lines)
-        )
+        return handle
 
 
 def _build_with_setup(
@@ -232,7 +249,6 @@ class _Drive:
         self.seq = seq
         self.pending: list[tuple[int, str, str]] = []
         self.state = LiveState()
-        self.tail: _Tail | None = None
         self.base = ""
         self.mark: Path | None = None
         self.ws: Path | None = None
@@ -252,8 +268,6 @@ class _Drive:
     async def flush(self, *, final: bool = False) -> None:
         async with self._lock:
             store, st = self.store, self.state
-            if self.tail is not None:
-                await store.run(self.tail.sync)
             if self._diff_due and self.ws is not None and self.base:
                 self._diff_due = False
                 text, files = await asyncio.to_thread(workspace.diff, self.ws, self.base)
@@ -291,15 +305,16 @@ class _Drive:
                 self.state.answered(call_id)
         await self.flush()
 
-    async def run(self, handle: Any, ws: Path, message: str, *, resuming: bool, base: str) -> str:
+    async def run(self, handle: Any, ws: Path, message: str | None) -> str:
+        """Drive the turn: ``message`` starts it, None continues the one cut off."""
         from burro.protocol.items import TextPart
         from burro.protocol.ops import Shutdown, UserTurn
 
         self.handle, self.ws = handle, ws
         if self.setup_output:
             self.add(ev.Warning(message=f"setup script output:\n{self.setup_output[-4000:]}"))
-        text = CONTINUE_PROMPT if resuming else message
-        handle.submit(UserTurn(items=[TextPart(text=text)]))
+        if message is not None:
+            handle.submit(UserTurn(items=[TextPart(text=message)]))
         async for event in handle.events():
             self.add(event)
             if isinstance(event, TOOL_END):
@@ -310,6 +325,21 @@ class _Drive:
         self._diff_due = True
         await self.flush(final=True)
         await self._notify()
+        return self.state.status
+
+    async def settle(self, ws: Path, lines: list[str]) -> str:
+        """The turn ended before the last worker stopped: fold the stored events
+        into the attempt's state and store the final diff."""
+        self.ws = ws
+        decoder = msgspec.json.Decoder(ev.Event)
+        for raw in lines:
+            if '"type":"event"' not in raw:
+                continue
+            with contextlib.suppress(msgspec.DecodeError, ValueError):
+                payload = json.loads(raw)["payload"]
+                self.state.fold(decoder.decode(json.dumps(payload)))
+        self._diff_due = True
+        await self.flush(final=True)
         return self.state.status
 
     async def finish_cancelled(self, turn_key: str) -> None:
@@ -353,7 +383,7 @@ class _Drive:
 def _error_info(message: str) -> Any:
     from burro.protocol.common import ErrorInfo
 
-    return ErrorInfo(code="task_error", message=message)
+    return ErrorInfo(code="core", message=message)
 
 
 def activity_for(runner: TurnRunner) -> Any:
