@@ -110,7 +110,9 @@ class Serve:
         if self.temporal_address:
             argv += ["--temporal-address", self.temporal_address]
         log = (self.home / "serve.log").open("ab")
-        self.proc = subprocess.Popen(argv, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        self.proc = subprocess.Popen(
+            argv, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -171,7 +173,9 @@ class Serve:
         self.proc.wait(timeout=10)
 
     # ------------------------------------------------------------ clients
-    def cli(self, *args: str, cwd: Path | None = None, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, cwd: Path | None = None, timeout: float = 90
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(BURRO), "cloud", "--server", self.url, *args],
             cwd=cwd or self.repo,
@@ -190,7 +194,9 @@ class Serve:
 
     def http(self, token: str | None = None) -> httpx.Client:
         return httpx.Client(
-            base_url=self.url, headers={"authorization": f"Bearer {token or self.token}"}, timeout=30
+            base_url=self.url,
+            headers={"authorization": f"Bearer {token or self.token}"},
+            timeout=30,
         )
 
     def task(self, task_id: str) -> dict[str, Any]:
@@ -199,7 +205,9 @@ class Serve:
             resp.raise_for_status()
             return dict(resp.json())
 
-    def wait_until(self, task_id: str, pred: Callable[[dict[str, Any]], bool], timeout: float = 60) -> dict[str, Any]:
+    def wait_until(
+        self, task_id: str, pred: Callable[[dict[str, Any]], bool], timeout: float = 60
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         view: dict[str, Any] = {}
         while time.monotonic() < deadline:
@@ -208,19 +216,30 @@ class Serve:
                 if pred(view):
                     return view
             time.sleep(0.2)
-        raise AssertionError(f"condition not reached in {timeout}s; task: {json.dumps(view)[:3000]}\n{self.log()}")
+        raise AssertionError(
+            f"condition not reached in {timeout}s; task: {json.dumps(view)[:3000]}\n{self.log()}"
+        )
 
     def wait(self, task_id: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         return self.cli("wait", task_id, "--timeout", str(timeout), timeout=timeout + 30)
 
-    def events(self, task_id: str, *, last_id: str = "", follow: bool = False) -> list[tuple[str, str, dict[str, Any]]]:
+    def events(
+        self, task_id: str, *, last_id: str = "", follow: bool = False
+    ) -> list[tuple[str, str, dict[str, Any]]]:
         from httpx_sse import connect_sse
 
         out = []
         headers = {"last-event-id": last_id} if last_id else {}
-        with self.http() as c, connect_sse(
-            c, "GET", f"/api/tasks/{task_id}/events", params={"follow": str(follow).lower()}, headers=headers
-        ) as src:
+        with (
+            self.http() as c,
+            connect_sse(
+                c,
+                "GET",
+                f"/api/tasks/{task_id}/events",
+                params={"follow": str(follow).lower()},
+                headers=headers,
+            ) as src,
+        ):
             for sse in src.iter_sse():
                 if sse.event == "end":
                     break

@@ -70,7 +70,10 @@ def test_best_of_three_gives_three_independent_diffs(make_serve) -> None:
 
 def test_follow_up_joins_a_finished_task(make_serve) -> None:
     serve, fake = make_serve(
-        lambda i: [*steps("echo first > one.txt", final="first done"), *steps("echo second > two.txt", final="second done")]
+        lambda i: [
+            *steps("echo first > one.txt", final="first done"),
+            *steps("echo second > two.txt", final="second done"),
+        ]
     )
     task_id = serve.submit("first")
     assert serve.wait(task_id).returncode == 0, serve.log()
@@ -128,10 +131,15 @@ def test_serve_stops_all_children_on_sigterm(make_serve, tmp_path: Path) -> None
     serve, _ = make_serve(lambda i: [], own_temporal=True)
     assert serve.proc is not None
     children = subprocess.run(
-        ["ps", "-o", "pid=", "--ppid", str(serve.proc.pid)], capture_output=True, text=True, check=False
+        ["ps", "-o", "pid=", "--ppid", str(serve.proc.pid)],
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.split()
     assert children, "the Temporal dev server runs as a child"
     serve.stop()
     assert serve.proc.returncode == 0
     for pid in children:
-        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+        assert (
+            not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+        )
