@@ -16,7 +16,10 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from burro.frontends.cloud.schemas import (
     Accepted,
@@ -33,8 +36,10 @@ from burro.frontends.cloud.schemas import (
 from burro.frontends.cloud.store import TERMINAL, AttemptRow, TaskRow, TaskStore
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "The body is not JSON."},
     401: {"model": ErrorBody, "description": "Missing or wrong bearer token."},
     404: {"model": ErrorBody, "description": "No such task or attempt."},
+    409: {"model": ErrorBody, "description": "The task was cancelled."},
     422: {"model": ErrorBody, "description": "Bad input; the message says what to fix."},
 }
 USAGE_FIELDS = tuple(Usage.model_fields)
@@ -54,17 +59,10 @@ def _fail(status: int, message: str) -> HTTPException:
 
 
 def create_app(ctx: ApiContext) -> FastAPI:
-    def auth(request: Request) -> None:
-        header = request.headers.get("authorization", "")
-        scheme, _, given = header.partition(" ")
-        if scheme.lower() != "bearer" or not given:
-            raise _fail(
-                401,
-                "missing bearer token: send `Authorization: Bearer <token>` "
-                "(the token is in $BURRO_HOME/serve/token on the server)",
-            )
-        if not hmac.compare_digest(given.strip().encode(), ctx.token.encode()):
-            raise _fail(401, "wrong token for this server; use the token printed by `burro serve`")
+    bearer = HTTPBearer(auto_error=False, description="The token `burro serve` printed.")
+
+    def auth(creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
+        """Declares the scheme in the OpenAPI document; _TokenGate enforces it."""
 
     app = FastAPI(
         title="burro task server",
@@ -76,9 +74,24 @@ def create_app(ctx: ApiContext) -> FastAPI:
         responses=ERRORS,
     )
 
-    @app.exception_handler(HTTPException)
-    async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+    app.add_middleware(_TokenGate, token=ctx.token)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        message = str(exc.detail)
+        if exc.status_code == 405:
+            allowed = sorted(
+                m
+                for r in app.routes
+                if isinstance(r, APIRoute) and r.path_regex.match(request.url.path)
+                for m in r.methods or ()
+            )
+            headers["Allow"] = ", ".join(allowed)
+            message = f"{request.method} is not allowed here; use {' or '.join(allowed)}"
+        elif exc.status_code == 404 and message == "Not Found":
+            message = f"no route {request.url.path}; the API lives under /api/tasks"
+        return JSONResponse({"error": message}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -121,8 +134,13 @@ def create_app(ctx: ApiContext) -> FastAPI:
 
     @app.get(
         "/api/tasks/{task_id}/events",
-        response_class=PlainTextResponse,
-        responses={200: {"content": {"text/event-stream": {}}}},
+        response_class=Response,
+        responses={
+            200: {
+                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                "description": "Server-sent events.",
+            }
+        },
     )
     async def events(
         task_id: str,
@@ -136,11 +154,20 @@ def create_app(ctx: ApiContext) -> FastAPI:
         cursor = _parse_cursor(request.headers.get("last-event-id") or after or "")
         return EventSourceResponse(_event_stream(store, task_id, cursor, follow), ping=15)
 
-    @app.get("/api/tasks/{task_id}/diff", response_class=PlainTextResponse)
-    async def get_diff(task_id: str, attempt: int = Query(1, ge=1)) -> PlainTextResponse:
+    @app.get(
+        "/api/tasks/{task_id}/diff",
+        response_class=Response,
+        responses={
+            200: {
+                "content": {"text/x-diff": {"schema": {"type": "string"}}},
+                "description": "A binary git diff.",
+            }
+        },
+    )
+    async def get_diff(task_id: str, attempt: int = Query(1, ge=1)) -> Response:
         row = await _attempt(store, await task_or_404(task_id), attempt)
         text, _ = await store.run(store.diff, row.id)
-        return PlainTextResponse(text, media_type="text/x-diff")
+        return Response(text, media_type="text/x-diff")
 
     @app.post("/api/tasks/{task_id}/follow-ups", status_code=202, response_model=Accepted)
     async def follow_up(task_id: str, body: FollowUp) -> Accepted:
@@ -195,6 +222,40 @@ def create_app(ctx: ApiContext) -> FastAPI:
 
 
 # ---------------------------------------------------------------- helpers
+class _TokenGate:
+    """Checks the bearer token before anything else (routing, body parsing), so no
+    request learns anything without it."""
+
+    def __init__(self, app: Any, *, token: str) -> None:
+        self.app = app
+        self.token = token.encode()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        header = b""
+        for name, value in scope.get("headers", ()):
+            if name == b"authorization":
+                header = value
+        scheme, _, given = header.partition(b" ")
+        error = None
+        if scheme.lower() != b"bearer" or not given.strip():
+            error = (
+                "missing bearer token: send `Authorization: Bearer <token>` "
+                "(the token is in $BURRO_HOME/serve/token on the server)"
+            )
+        elif not hmac.compare_digest(given.strip(), self.token):
+            error = "wrong token for this server; use the token printed by `burro serve`"
+        if error is None:
+            await self.app(scope, receive, send)
+            return
+        response = JSONResponse(
+            {"error": error}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+        await response(scope, receive, send)
+
+
 def _check_repo(repo: str) -> None:
     if "://" in repo or repo.startswith("git@"):
         return
@@ -364,3 +425,9 @@ def _view(store: TaskStore, task: TaskRow) -> TaskView:
         usage=total,
         wall_time_s=round(max(0.0, end - task.created_at), 3),
     )
+
+
+def render_openapi() -> str:
+    """The OpenAPI document of the API (checked in as schema/cloud-openapi.json)."""
+    app = create_app(ApiContext(store=None, temporal=None, token=""))  # type: ignore[arg-type]
+    return json.dumps(app.openapi(), indent=2, sort_keys=True) + "\n"
