@@ -10,6 +10,7 @@ import pytest
 
 from burro.frontends.cloud.temporal_dev import TemporalDevServer
 from tests.cloud.harness import Serve, SessionScripts, free_port, write_config
+from tests.cloud.postgres import fresh_database, postgres_cluster
 from tests.fakes.script import Turn
 from tests.fakes.workspace import make_repo
 
@@ -22,6 +23,20 @@ def temporal_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield srv.address
     finally:
         srv.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with postgres_cluster(free_port()) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_args(request: pytest.FixtureRequest) -> list[str]:
+    """Every serve test runs on both stores: SQLite (default) and PostgreSQL."""
+    if request.param == "sqlite":
+        return []
+    return ["--database-url", fresh_database(request.getfixturevalue("postgres_url"))]
 
 
 @pytest.fixture
@@ -40,7 +55,7 @@ def committed_repo(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_serve(
-    tmp_path: Path, committed_repo: Path, temporal_address: str
+    tmp_path: Path, committed_repo: Path, temporal_address: str, database_args: list[str]
 ) -> Iterator[Callable[..., tuple[Serve, SessionScripts]]]:
     """``make_serve(script_for_session)`` -> a started `burro serve` and its fake model."""
     started: list[tuple[Serve, SessionScripts]] = []
@@ -53,8 +68,9 @@ def make_serve(
         home = tmp_path / "home"
         write_config(home, fake.base_url)
         serve = Serve(home, committed_repo, None if own_temporal else temporal_address)
+        serve.extra = list(database_args)
         if own_temporal:
-            serve.extra = ["--temporal-port", str(free_port())]
+            serve.extra += ["--temporal-port", str(free_port())]
         started.append((serve, fake))
         serve.start(*args)
         return serve, fake
