@@ -45,7 +45,9 @@ def new_meta(settings: Settings, session_id: str, *, forked_from: str | None = N
 def _open_client(settings: Settings, env: Mapping[str, str], session_id: str) -> ModelClient:
     from burro.models import open_client
 
-    return open_client(settings.provider, api_key=settings.api_key(env), session_id=session_id)
+    return open_client(
+        settings.provider, api_key=settings.api_key(env), session_id=session_id, env=env
+    )
 
 
 def _check_key(settings: Settings, env: Mapping[str, str]) -> None:
@@ -132,7 +134,7 @@ async def start_session(
     warnings = list(settings.warnings)
     pending = False
     if restored is None:
-        for message in initial_context(settings, warnings=warnings):
+        for message in initial_context(settings, env=env, warnings=warnings):
             state.record(message)
         state.context_items = len(state.history)
     else:
