@@ -10,6 +10,7 @@ Usage: python -m bench.bench_concurrent [SESSIONS] [WIRE]
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -35,10 +36,8 @@ def _settle() -> float:
     import ctypes
 
     gc.collect()
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except OSError:
-        pass
     return _rss_mb()
 
 
@@ -68,9 +67,9 @@ def _serve(turns: list[dict[str, object]]) -> tuple[subprocess.Popen[bytes], str
 
 
 def _settings(repo: Path, base_url: str, wire: str) -> object:
-    from burro.config import load_settings
-
     from tests.fakes.workspace import fake_provider_overrides
+
+    from burro.config import load_settings
 
     return load_settings(
         cwd=repo,
