@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from burro.core.repair import Repaired, repair_pairing
 from burro.core.rollout import (
     CompactedLine,
     EventLine,
@@ -23,7 +24,7 @@ from burro.protocol.items import (
     FunctionCall,
     FunctionCallOutput,
     Item,
-    ToolCallItem,
+    ToolOutputItem,
 )
 from burro.tools import ToolResult
 
@@ -43,6 +44,9 @@ class Restored:
     usage: TokenUsage = field(default_factory=TokenUsage)
     plan: list[PlanStep] = field(default_factory=list)
     context_items: int = 0
+    # Problems found and repaired while reading (damaged lines, unpaired tool outputs):
+    # one line each, for the session to show as Warning events.
+    warnings: list[str] = field(default_factory=list)
 
 
 class RolloutError(Exception):
@@ -52,28 +56,21 @@ class RolloutError(Exception):
 def restore(path: Path) -> Restored:
     meta: SessionMeta | None = None
     history: list[Item] = []
-    open_calls: dict[str, ToolCallItem] = {}
-    ready: dict[str, Item] = {}
+    ready: dict[str, ToolOutputItem] = {}
     usage = TokenUsage()
     plan: list[PlanStep] = []
+    damaged: list[int] = []
     try:
-        lines = list(read_lines(path))
+        lines = list(read_lines(path, damaged=damaged))
     except OSError as exc:
         raise RolloutError(f"cannot read session file {path}: {exc.strerror}") from exc
     for line in lines:
         if isinstance(line, ItemLine):
-            item = line.payload
-            history.append(item)
-            if isinstance(item, FunctionCall | CustomToolCall):
-                open_calls[item.call_id] = item
-            elif isinstance(item, FunctionCallOutput | CustomToolCallOutput):
-                open_calls.pop(item.call_id, None)
-                ready.pop(item.call_id, None)
+            history.append(line.payload)
         elif isinstance(line, ToolOutputLine):
             ready[line.payload.call_id] = line.payload
         elif isinstance(line, CompactedLine):
             history = list(line.payload.replacement)
-            open_calls.clear()
             ready.clear()
         elif isinstance(line, EventLine):
             ev = line.payload
@@ -85,14 +82,20 @@ def restore(path: Path) -> Restored:
             meta = line.payload
     if meta is None:
         raise RolloutError(f"{path} is not a burro session file (no session meta line)")
+    repaired = repair_pairing(history, ready=ready)
+    history = repaired.history
+    answered = {
+        i.call_id for i in history if isinstance(i, FunctionCallOutput | CustomToolCallOutput)
+    }
     recovered: list[Item] = []
-    for call_id, call in open_calls.items():
-        out = ready.get(call_id)
-        recovered.append(
-            out
-            if out is not None
-            else output_item(call, ToolResult(output=INTERRUPTED, success=False))
-        )
+    for item in history:
+        if isinstance(item, FunctionCall | CustomToolCall) and item.call_id not in answered:
+            out = ready.get(item.call_id)
+            recovered.append(
+                out
+                if out is not None
+                else output_item(item, ToolResult(output=INTERRUPTED, success=False))
+            )
     return Restored(
         meta=meta,
         history=history,
@@ -100,7 +103,24 @@ def restore(path: Path) -> Restored:
         usage=usage,
         plan=plan,
         context_items=_context_len(history),
+        warnings=_warnings(path, damaged, repaired),
     )
+
+
+def _warnings(path: Path, damaged: list[int], repaired: Repaired) -> list[str]:
+    if not damaged and not repaired.changed:
+        return []
+    parts: list[str] = []
+    if damaged:
+        shown = ", ".join(str(n) for n in damaged[:5]) + (", ..." if len(damaged) > 5 else "")
+        parts.append(f"{len(damaged)} damaged line(s) skipped (line {shown})")
+    if repaired.dropped_outputs:
+        parts.append(f"{len(repaired.dropped_outputs)} tool output(s) without their call dropped")
+    if repaired.lost_calls:
+        parts.append(f"{len(repaired.lost_calls)} tool call(s) without their output marked lost")
+    if repaired.found_calls:
+        parts.append(f"{len(repaired.found_calls)} tool output(s) recovered")
+    return [f"session file {path}: " + "; ".join(parts) + "; the rest of the history is intact"]
 
 
 def _context_len(history: list[Item]) -> int:
