@@ -232,7 +232,11 @@ class RolloutWriter:
             return
 
     def tool_output(self, item: ToolOutputItem) -> None:
-        self._write(ToolOutputLine(ts=now_iso(), payload=item))
+        """Kept in order like a history line, but never raises: it runs in a tool task's
+        done-callback, and the output's own history line raises moments later."""
+        self._pending.append(self._encode(ToolOutputLine(ts=now_iso(), payload=item)))
+        with contextlib.suppress(OSError):
+            self._flush()
 
     def compacted(self, compacted: Compacted) -> None:
         self._write(CompactedLine(ts=now_iso(), payload=compacted))
