@@ -94,7 +94,7 @@ def test_a_second_process_resuming_a_busy_session_is_refused(repo: Path, burro_h
                 time.sleep(0.02)
             with FakeModelServer([Turn([Text("b done")])]) as srv_b:
                 second = run_exec(
-                    [*provider_args(srv_b, "responses"), "resume", thread, "second"],
+                    [*provider_args(srv_b, "responses"), "resume", thread, "REFUSED-PROMPT"],
                     cwd=repo,
                     home=burro_home,
                 )
@@ -108,7 +108,7 @@ def test_a_second_process_resuming_a_busy_session_is_refused(repo: Path, burro_h
     assert first.returncode == 0, err
     assert out == "a done\n"
     # Nothing of the refused process reached the session file; the session goes on.
-    assert b"second" not in _rollout(burro_home).read_bytes()
+    assert b"REFUSED-PROMPT" not in _rollout(burro_home).read_bytes()
     with FakeModelServer([Turn([Text("third")])]) as srv_c:
         res = run_exec(
             [*provider_args(srv_c, "responses"), "resume", thread, "again"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from burro.core.errors import RolloutError
 from burro.core.repair import Repaired, repair_pairing
 from burro.core.rollout import (
     CompactedLine,
@@ -13,11 +14,20 @@ from burro.core.rollout import (
     MetaLine,
     SessionMeta,
     ToolOutputLine,
-    read_lines,
+    decode_lines,
+    read_raw,
 )
+from burro.core.store import RolloutStore
 from burro.core.tool_runtime import output_item
 from burro.protocol.common import PlanStep, TokenUsage
-from burro.protocol.events import PlanUpdate, TokenCount
+from burro.protocol.events import (
+    PlanUpdate,
+    TokenCount,
+    TurnAborted,
+    TurnComplete,
+    TurnFailed,
+    TurnStarted,
+)
 from burro.protocol.items import (
     CustomToolCall,
     CustomToolCallOutput,
@@ -44,26 +54,30 @@ class Restored:
     usage: TokenUsage = field(default_factory=TokenUsage)
     plan: list[PlanStep] = field(default_factory=list)
     context_items: int = 0
+    # The last event sequence number written (numbering continues after it).
+    last_seq: int = 0
+    # The last turn started but never ended (burro stopped mid-turn).
+    pending_turn: bool = False
     # Problems found and repaired while reading (damaged lines, unpaired tool outputs):
     # one line each, for the session to show as Warning events.
     warnings: list[str] = field(default_factory=list)
 
 
-class RolloutError(Exception):
-    """The rollout file cannot be used (missing, empty, or no session meta)."""
-
-
-def restore(path: Path) -> Restored:
+def restore(source: Path | RolloutStore) -> Restored:
     meta: SessionMeta | None = None
     history: list[Item] = []
     ready: dict[str, ToolOutputItem] = {}
     usage = TokenUsage()
     plan: list[PlanStep] = []
+    last_seq = 0
+    pending_turn = False
     damaged: list[int] = []
+    where = source if isinstance(source, Path) else source.location
     try:
-        lines = list(read_lines(path, damaged=damaged))
+        raw = read_raw(source) if isinstance(source, Path) else source.read()
+        lines = list(decode_lines(raw, damaged=damaged))
     except OSError as exc:
-        raise RolloutError(f"cannot read session file {path}: {exc.strerror}") from exc
+        raise RolloutError(f"cannot read session file {where}: {exc.strerror}") from exc
     for line in lines:
         if isinstance(line, ItemLine):
             history.append(line.payload)
@@ -74,6 +88,11 @@ def restore(path: Path) -> Restored:
             ready.clear()
         elif isinstance(line, EventLine):
             ev = line.payload
+            last_seq = max(last_seq, line.seq)
+            if isinstance(ev, TurnStarted):
+                pending_turn = True
+            elif isinstance(ev, TurnComplete | TurnAborted | TurnFailed):
+                pending_turn = False
             if isinstance(ev, TokenCount):
                 usage = ev.session_total
             elif isinstance(ev, PlanUpdate):
@@ -81,7 +100,9 @@ def restore(path: Path) -> Restored:
         elif isinstance(line, MetaLine) and meta is None:
             meta = line.payload
     if meta is None:
-        raise RolloutError(f"{path} is not a burro session file (no session meta line)")
+        raise RolloutError(f"{where} is not a burro session file (no session meta line)")
+    # A damaged line in the middle can unpair calls and outputs; calls still open at the
+    # end are crash recovery: their finished result, or "interrupted".
     repaired = repair_pairing(history, ready=ready)
     history = repaired.history
     answered = {
@@ -103,11 +124,13 @@ def restore(path: Path) -> Restored:
         usage=usage,
         plan=plan,
         context_items=_context_len(history),
-        warnings=_warnings(path, damaged, repaired),
+        last_seq=last_seq,
+        pending_turn=pending_turn,
+        warnings=_warnings(where, damaged, repaired),
     )
 
 
-def _warnings(path: Path, damaged: list[int], repaired: Repaired) -> list[str]:
+def _warnings(where: object, damaged: list[int], repaired: Repaired) -> list[str]:
     if not damaged and not repaired.changed:
         return []
     parts: list[str] = []
@@ -120,7 +143,7 @@ def _warnings(path: Path, damaged: list[int], repaired: Repaired) -> list[str]:
         parts.append(f"{len(repaired.lost_calls)} tool call(s) without their output marked lost")
     if repaired.found_calls:
         parts.append(f"{len(repaired.found_calls)} tool output(s) recovered")
-    return [f"session file {path}: " + "; ".join(parts) + "; the rest of the history is intact"]
+    return [f"session file {where}: " + "; ".join(parts) + "; the rest of the history is intact"]
 
 
 def _context_len(history: list[Item]) -> int:

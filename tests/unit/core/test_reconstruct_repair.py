@@ -8,6 +8,7 @@ from pathlib import Path
 from burro.core.reconstruct import INTERRUPTED, restore
 from burro.core.repair import LOST
 from burro.core.rollout import RolloutWriter, SessionMeta
+from burro.core.store import FileRolloutStore
 from burro.protocol.items import (
     FunctionCall,
     FunctionCallOutput,
@@ -28,7 +29,7 @@ def _out(n: int) -> FunctionCallOutput:
 
 def _session(tmp_path: Path, items: list[Item], *, tool_outputs: list[ToolOutputItem] = ()) -> Path:  # type: ignore[assignment]
     path = tmp_path / "rollout-2026-01-01T00-00-00-s.jsonl"
-    w = RolloutWriter(path)
+    w = RolloutWriter(FileRolloutStore(path))
     w.meta(SessionMeta(id="s", cwd="/", model="m", provider="p", burro_version="0", started_at="t"))
     for out in tool_outputs:
         w.tool_output(out)

@@ -13,14 +13,8 @@ from pathlib import Path
 import pytest
 
 from burro.core.reconstruct import restore
-from burro.core.rollout import (
-    HUMAN_OUTPUT_BYTES,
-    RolloutWriteError,
-    RolloutWriter,
-    SessionLocked,
-    SessionMeta,
-    lock_path,
-)
+from burro.core.rollout import HUMAN_OUTPUT_BYTES, RolloutWriter, SessionMeta
+from burro.core.store import FileRolloutStore, RolloutWriteError, SessionLocked, lock_path
 from burro.protocol.events import ExecCommandEnd
 from burro.protocol.items import FunctionCall, FunctionCallOutput, Message, TextPart, user_text
 
@@ -33,23 +27,27 @@ def _meta() -> SessionMeta:
     )
 
 
+def _writer(path: Path) -> RolloutWriter:
+    return RolloutWriter(FileRolloutStore(path))
+
+
 def _path(tmp_path: Path) -> Path:
     return tmp_path / "sessions" / f"rollout-2026-01-01T00-00-00-{SID}.jsonl"
 
 
 def test_a_second_writer_is_refused_with_the_holders_pid(tmp_path: Path) -> None:
     path = _path(tmp_path)
-    first = RolloutWriter(path)
+    first = _writer(path)
     first.meta(_meta())
     with pytest.raises(SessionLocked) as err:
-        RolloutWriter(path)
+        _writer(path)
     assert err.value.holder_pid == os.getpid()
     assert f"burro process {os.getpid()}" in str(err.value)
     assert f"burro fork {SID}" in str(err.value)
     assert "\n" not in str(err.value)
     first.close()
     assert not lock_path(path).exists()
-    second = RolloutWriter(path)  # free again once the holder closed it
+    second = _writer(path)  # free again once the holder closed it
     second.item(user_text("again"))
     second.close()
     assert [type(i) for i in restore(path).history] == [Message]
@@ -57,13 +55,14 @@ def test_a_second_writer_is_refused_with_the_holders_pid(tmp_path: Path) -> None
 
 def test_a_killed_holder_leaves_the_session_free(tmp_path: Path) -> None:
     path = _path(tmp_path)
-    RolloutWriter(path).close()
+    _writer(path).close()
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import sys; from pathlib import Path; from burro.core.rollout import RolloutWriter;"
-            f" w = RolloutWriter(Path({str(path)!r})); print('held', flush=True); sys.stdin.read()",
+            "import sys; from pathlib import Path; from burro.core.store import FileRolloutStore;"
+            f" s = FileRolloutStore(Path({str(path)!r})); print('held', flush=True);"
+            " sys.stdin.read()",
         ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -72,22 +71,23 @@ def test_a_killed_holder_leaves_the_session_free(tmp_path: Path) -> None:
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         with pytest.raises(SessionLocked) as err:
-            RolloutWriter(path)
+            _writer(path)
         assert err.value.holder_pid == holder.pid
     finally:
         holder.kill()
         holder.wait(timeout=10)
-    RolloutWriter(path).close()  # the lock died with the process; a stale pid file is fine
+    _writer(path).close()  # the lock died with the process; a stale pid file is fine
 
 
 _FILL = textwrap.dedent(
     """
     import json, resource, sys
     from pathlib import Path
-    from burro.core.rollout import RolloutWriteError, RolloutWriter, SessionMeta
+    from burro.core.rollout import RolloutWriter, SessionMeta
+    from burro.core.store import FileRolloutStore, RolloutWriteError
     from burro.protocol.items import user_text
     path, limit = Path(sys.argv[1]), int(sys.argv[2])
-    w = RolloutWriter(path)
+    w = RolloutWriter(FileRolloutStore(path))
     w.meta(SessionMeta(id="s", cwd="/", model="m", provider="p", burro_version="0",
                        started_at="now"))
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
@@ -136,14 +136,14 @@ def test_an_unwritable_home_is_one_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "afile"
     blocker.write_text("x")
     with pytest.raises(RolloutWriteError) as err:
-        RolloutWriter(blocker / "home" / "sessions" / "rollout-x.jsonl")
+        _writer(blocker / "home" / "sessions" / "rollout-x.jsonl")
     assert f"{blocker} is a file, not a folder" in str(err.value)
     assert "BURRO_HOME" in str(err.value)
 
 
 def test_command_output_is_bounded_on_disk_but_model_outputs_are_whole(tmp_path: Path) -> None:
     path = _path(tmp_path)
-    w = RolloutWriter(path)
+    w = _writer(path)
     w.meta(_meta())
     huge = "".join(f"line {n}\n" for n in range(800_000))  # ~8.6 MB
     call = FunctionCall(call_id="c1", name="shell", arguments="{}")
@@ -179,7 +179,7 @@ def test_undecodable_bytes_never_break_a_write(tmp_path: Path) -> None:
     msg = Message(role="user", content=[TextPart(text=f"look at {name}")])
     assert msg.text() == "look at caf\ufffd.txt"  # cleaned where the item is built
     path = _path(tmp_path)
-    w = RolloutWriter(path)
+    w = _writer(path)
     w.meta(_meta())
     w.item(msg)
     call = FunctionCall(call_id="c", name="list_dir", arguments='{"path": "."}')
