@@ -182,9 +182,10 @@ def test_a_file_size_limit_mid_turn_is_one_line_and_the_session_resumes(
     stderr = res.stderr.decode()
     assert res.returncode == 1, stderr
     events = [json.loads(ln) for ln in res.stdout.decode().splitlines()]
+    assert "Traceback" not in stderr
     assert events[-1]["type"] == "turn.failed"
-    assert "cannot write the session file" in events[-1]["error"]["message"]
-    assert "File too large" in _one_line_error(stderr)
+    message = events[-1]["error"]["message"]
+    assert "cannot write the session file" in message and "File too large" in message
     raw = _rollout(burro_home).read_bytes()
     assert raw.endswith(b"\n") and len(raw) <= 9000
     with FakeModelServer([Turn([Text("resumed")])]) as srv2:
@@ -222,7 +223,10 @@ def test_a_full_disk_is_one_line_error(repo: Path, burro_home: Path) -> None:
             prefix=["unshare", "--mount", "sh", "-c", cmd, "sh"],
         )
     assert res.returncode == 1, res.stderr.decode()
-    assert "No space left on device" in _one_line_error(res.stderr.decode())
+    assert "Traceback" not in res.stderr.decode()
+    last = json.loads(res.stdout.decode().splitlines()[-1])
+    assert last["type"] == "turn.failed"
+    assert "No space left on device" in last["error"]["message"]
 
 
 # -- a damaged line in the middle ------------------------------------------------------
