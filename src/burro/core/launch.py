@@ -95,8 +95,15 @@ async def start_session(
     if resume is not None or (store is not None and _has_lines(store)):
         if store is None:
             path = find_session(settings.burro_home, resume or "")
-            restored = restore(path)
+            # Lock first (SessionLocked if another process continues it), then read: the
+            # history cannot change between reading it and appending to it.
             store = None if options.ephemeral else FileRolloutStore(path)
+            try:
+                restored = restore(store if store is not None else path)
+            except BaseException:
+                if store is not None:
+                    store.close()
+                raise
         else:
             restored = restore(store)
         session_id = restored.meta.id
@@ -145,6 +152,7 @@ async def start_session(
         for item in restored.recovered:
             state.record(item)
         pending = restored.pending_turn or bool(restored.recovered)
+        warnings.extend(restored.warnings)  # damaged lines found and repaired
         if restored.meta.model != settings.model:
             warnings.append(
                 f"session was recorded with model {restored.meta.model}; continuing with {settings.model}"
