@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,19 +23,6 @@ class Verdict:
     run: bool
     sandbox: Sandbox
     message: str = ""  # why it did not run (goes to the model)
-
-
-def shell_command(payload: str) -> str | list[str] | None:
-    try:
-        args = json.loads(payload)
-    except ValueError:
-        return None
-    command = args.get("command") if isinstance(args, dict) else None
-    if isinstance(command, str) or (
-        isinstance(command, list) and all(isinstance(w, str) for w in command)
-    ):
-        return command
-    return None
 
 
 def display(command: str | list[str]) -> str:

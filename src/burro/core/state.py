@@ -28,7 +28,7 @@ from burro.sandbox import (
     parse_rules,
     policy_for,
 )
-from burro.tools import ToolContext, ToolRegistry
+from burro.tools import ProcessManager, ToolContext, ToolRegistry
 
 
 @dataclass(kw_only=True)
@@ -78,6 +78,14 @@ class SessionState:
     rules: tuple[Rule, ...] = ()
     command_env: dict[str, str] = field(default_factory=dict)
     approvals: Approvals = field(default_factory=lambda: Approvals(lambda _e: None))
+    # Background commands (exec_command sessions); killed when the session ends.
+    processes: ProcessManager = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.processes = ProcessManager(
+            max_runtime_s=self.settings.shell_max_runtime_s,
+            max_sessions=self.settings.shell_max_sessions,
+        )
 
     def configure_sandbox(self) -> None:
         """(Re)build the sandbox, rules and command environment from the current modes.

@@ -11,7 +11,7 @@ from burro.tools import _data
 from burro.tools._args import Args, resolve_path
 from burro.tools._bounded import DEFAULT_IO_TIMEOUT_S, call_bounded, clean_text
 from burro.tools._ignore import IgnoreRules
-from burro.tools.base import ToolContext, ToolError, ToolResult
+from burro.tools.base import ToolBase, ToolContext, ToolError, ToolResult
 
 DEFAULT_LIMIT = 200
 DEFAULT_DEPTH = 2
@@ -77,7 +77,7 @@ def list_tree(root: Path, *, offset: int, limit: int, depth: int) -> str:
     return "\n".join(lines)
 
 
-class ListDirTool:
+class ListDirTool(ToolBase):
     name = "list_dir"
     parallel_safe = True
 

@@ -10,7 +10,7 @@ from burro.protocol.tools import ToolSpec
 from burro.tools import _data
 from burro.tools._args import Args, resolve_path
 from burro.tools._bounded import DEFAULT_IO_TIMEOUT_S, call_bounded
-from burro.tools.base import ToolContext, ToolError, ToolResult
+from burro.tools.base import ToolBase, ToolContext, ToolError, ToolResult
 
 MAX_LINE_CHARS = 500
 MAX_OUTPUT_BYTES = 256 * 1024
@@ -89,7 +89,7 @@ def read_lines(path: Path, *, offset: int, limit: int, max_bytes: int = MAX_OUTP
     return "\n".join(out)
 
 
-class ReadFileTool:
+class ReadFileTool(ToolBase):
     name = "read_file"
     parallel_safe = True
 

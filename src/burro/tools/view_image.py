@@ -10,7 +10,7 @@ from burro.protocol.tools import ToolSpec
 from burro.tools import _data
 from burro.tools._args import Args, resolve_path
 from burro.tools._bounded import DEFAULT_IO_TIMEOUT_S, call_bounded
-from burro.tools.base import ToolContext, ToolError, ToolResult
+from burro.tools.base import ToolBase, ToolContext, ToolError, ToolResult
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 _EXAMPLE = '{"path": "screenshots/login.png"}'
@@ -101,7 +101,7 @@ def load_image(path: Path) -> tuple[str, bytes, tuple[int, int] | None]:
     return mime, data, image_size(data, mime)
 
 
-class ViewImageTool:
+class ViewImageTool(ToolBase):
     name = "view_image"
     parallel_safe = True
 
