@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -355,3 +356,69 @@ def test_invalid_utf8_output_is_replaced(
     assert item["aggregated_output"] == "ok \ufffd\ufffd end\n"
     told = seen(server, "bad8")
     assert "Exit code: 0" in told and "ok \ufffd\ufffd end" in told
+
+
+# ---------------------------------------------------------------- long-running commands
+
+
+def test_a_fifteen_second_command_is_not_killed(
+    server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
+    # `shell` without timeout_ms runs until the command exits (it used to die at 10 s).
+    command = "sleep 15; echo finished"
+    _, events = run(
+        server, "chat", repo, burro_home, Turn([Call("shell", {"command": command}, call_id="s")])
+    )
+    (item,) = completed(events, "command_execution")
+    assert item["exit_code"] == 0 and item["status"] == "completed"
+    assert item["aggregated_output"] == "finished\n"
+    assert "Exit code: 0" in seen(server, "s")
+
+
+def _offered(body: Any) -> list[str]:
+    return [t.get("name") or t.get("function", {}).get("name") for t in body.get("tools") or []]
+
+
+def test_exec_command_keeps_running_and_write_stdin_polls_it(
+    server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
+    cmd = "echo one; sleep 2; echo two; exit 4"
+    _, events = run(
+        server,
+        "responses",
+        repo,
+        burro_home,
+        Turn([Call("exec_command", {"cmd": cmd, "yield_time_ms": 500}, call_id="e1")]),
+        Turn([Call("write_stdin", {"session_id": 1, "yield_time_ms": 30000}, call_id="w1")]),
+    )
+    offered = _offered(server.requests[0].json)
+    assert offered[:2] == ["exec_command", "write_stdin"] and "shell" not in offered
+    first = seen(server, "e1")
+    assert "Process running with session ID 1" in first and first.endswith("Output:\none\n")
+    last = seen(server, "w1")
+    assert "Process exited with code 4" in last and last.endswith("Output:\ntwo\n")
+    # One command_execution item: started while running, completed when it exited.
+    commands = [e for e in events if e.get("item", {}).get("type") == "command_execution"]
+    assert [e["type"] for e in commands] == ["item.started", "item.completed"]
+    done = commands[1]["item"]
+    assert done["command"] == cmd and done["exit_code"] == 4 and done["status"] == "failed"
+    assert done["aggregated_output"] == "one\ntwo\n"
+
+
+def test_background_commands_die_when_the_session_ends(
+    server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
+    marker = f"600.{os.getpid()}7"  # a sleep nobody else runs
+    cmd = f"sleep {marker} & sleep {marker}"
+    run(
+        server,
+        "responses",
+        repo,
+        burro_home,
+        Turn([Call("exec_command", {"cmd": cmd, "yield_time_ms": 250}, call_id="bg")]),
+    )
+    assert "Process running with session ID 1" in seen(server, "bg")
+    deadline = time.monotonic() + 10
+    while _pids_running(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _pids_running(marker) == []

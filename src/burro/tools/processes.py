@@ -220,6 +220,11 @@ class ProcessSession:
             if not await settle(self._output_closed, drain_timeout_s):
                 kill_group(self.pid)  # something else in the group holds the output open
                 await settle(self._output_closed, 1.0)
+        except asyncio.CancelledError:
+            # The event loop is going away (burro is exiting): nobody is left to tell.
+            self.silent = True
+            kill_group(self.pid)
+            raise
         finally:
             transport.close()
             if self._master is not None:
