@@ -422,3 +422,47 @@ def test_background_commands_die_when_the_session_ends(
     while _pids_running(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _pids_running(marker) == []
+
+
+def test_exec_command_passes_the_command_gate_and_patch_interception(
+    server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
+    # The gate knows exec_command as shell-like (a capability), not by name: a forbid
+    # rule declines it, and a heredoc apply_patch through it becomes a patch.
+    _seed(repo)
+    rule = 'rules=[{prefix=["touch"],decision="forbid"}]'
+    heredoc = f"apply_patch <<'EOF'\n{PATCH}EOF"
+    server.add_turns(
+        Turn([Call("exec_command", {"cmd": "touch forbidden.txt"}, call_id="x1")]),
+        Turn([Call("exec_command", {"cmd": heredoc}, call_id="x2")]),
+        DONE,
+    )
+    res = run_exec(
+        ["--json", *provider_args(server, "responses"), "-c", rule, "do the task"],
+        cwd=repo,
+        home=burro_home,
+    )
+    assert res.code == 0, res.stderr
+    events = res.events()
+    (declined,) = completed(events, "command_execution")
+    assert declined["status"] == "declined" and declined["command"] == "touch forbidden.txt"
+    assert seen(server, "x1").startswith("command rejected")
+    assert not (repo / "forbidden.txt").exists()
+    (change,) = completed(events, "file_change")
+    assert change["status"] == "completed"
+    assert (repo / "notes.txt").read_bytes() == b"alpha\nBETA\ngamma\ndelta\n"
+    told = seen(server, "x2")
+    assert told.startswith(SUMMARY) and "call the apply_patch tool directly" in told
+
+
+@pytest.mark.parametrize("wire", WIRES)
+def test_undecodable_file_names_reach_the_model_replaced(
+    wire: str, server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
+    os.close(os.open(os.fsencode(repo) + b"/caf\xe9.txt", os.O_CREAT | os.O_WRONLY))
+    res, _ = run(
+        server, wire, repo, burro_home, Turn([Call("list_dir", {"dir_path": "."}, call_id="ls")])
+    )
+    assert "caf\ufffd.txt" in seen(server, "ls").splitlines()
+    (rollout,) = (burro_home / "sessions").rglob("rollout-*.jsonl")
+    assert "caf\ufffd.txt" in rollout.read_text(encoding="utf-8")
