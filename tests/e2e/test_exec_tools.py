@@ -460,9 +460,7 @@ def test_undecodable_file_names_reach_the_model_replaced(
     wire: str, server: FakeModelServer, repo: Path, burro_home: Path
 ) -> None:
     os.close(os.open(os.fsencode(repo) + b"/caf\xe9.txt", os.O_CREAT | os.O_WRONLY))
-    res, _ = run(
-        server, wire, repo, burro_home, Turn([Call("list_dir", {"dir_path": "."}, call_id="ls")])
-    )
+    run(server, wire, repo, burro_home, Turn([Call("list_dir", {"dir_path": "."}, call_id="ls")]))
     assert "caf\ufffd.txt" in seen(server, "ls").splitlines()
     (rollout,) = (burro_home / "sessions").rglob("rollout-*.jsonl")
     assert "caf\ufffd.txt" in rollout.read_text(encoding="utf-8")
