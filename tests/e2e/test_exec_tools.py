@@ -464,3 +464,29 @@ def test_undecodable_file_names_reach_the_model_replaced(
     assert "caf\ufffd.txt" in seen(server, "ls").splitlines()
     (rollout,) = (burro_home / "sessions").rglob("rollout-*.jsonl")
     assert "caf\ufffd.txt" in rollout.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("sandbox", "target", "reason"),
+    [
+        ("workspace-write", ".git/hooks/post-checkout", "writing outside of the project"),
+        ("read-only", "notes.txt", "writing is blocked by read-only sandbox"),
+    ],
+)
+def test_the_patch_gate_refuses_protected_and_read_only_targets(
+    sandbox: str, target: str, reason: str, server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
+    _seed(repo)
+    before = sorted(p.relative_to(repo) for p in repo.rglob("*"))
+    patch = f"*** Begin Patch\n*** Add File: {target}.new\n+#!/bin/sh\n*** End Patch\n"
+    server.add_turns(Turn([Custom("apply_patch", patch, call_id="p1")]), DONE)
+    res = run_exec(
+        ["--json", *provider_args(server, "responses"), "-s", sandbox, "do the task"],
+        cwd=repo,
+        home=burro_home,
+    )
+    assert res.code == 0, res.stderr
+    assert sorted(p.relative_to(repo) for p in repo.rglob("*")) == before  # nothing written
+    assert seen(server, "p1") == f"patch rejected: {reason}; rejected by user approval settings"
+    (change,) = completed(res.events(), "file_change")
+    assert change["status"] == "failed"
