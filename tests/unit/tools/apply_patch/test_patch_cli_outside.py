@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-BURRO = Path(sys.executable).parent / "burro"
+from tests.unit.tools.apply_patch.test_patch_cli import _burro as _run
 
 
 def _burro(cwd: Path, patch: str, *flags: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BURRO), "apply-patch", *flags],
-        cwd=cwd,
-        input=patch,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return _run(cwd, *flags, stdin=patch)
 
 
 def _add(path: str) -> str:
