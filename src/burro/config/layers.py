@@ -33,6 +33,8 @@ class RuleConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class ShellEnvironmentPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Variables passed to commands even though they look like secrets (*_TOKEN, ...).
     keep: list[str] = []
+    # Which of burro's variables commands start from: all, the core set (PATH, HOME, ...), none.
+    inherit: Literal["all", "core", "none"] = "all"
 
 
 class Layer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):

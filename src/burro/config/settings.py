@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -57,6 +57,7 @@ class Settings:
     completion_nudges: int | None = None
     rules: tuple[RuleConfig, ...] = ()
     env_keep: tuple[str, ...] = ()
+    env_inherit: Literal["all", "core", "none"] = "all"
     add_dirs: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
@@ -180,6 +181,9 @@ def load_settings(
         rules=tuple(layer.rules or ()),
         env_keep=tuple(
             layer.shell_environment_policy.keep if layer.shell_environment_policy else ()
+        ),
+        env_inherit=(
+            layer.shell_environment_policy.inherit if layer.shell_environment_policy else "all"
         ),
         add_dirs=tuple(str((cwd / d).resolve()) for d in add_dirs),
         warnings=tuple(warnings),
