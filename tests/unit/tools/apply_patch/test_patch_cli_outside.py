@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from tests.unit.tools.apply_patch.test_patch_cli import _burro as _run
 
 
@@ -48,7 +47,9 @@ def test_paths_outside_the_directory_are_refused(work: Path, how: str) -> None:
 
 
 def test_one_outside_path_stops_the_whole_patch(work: Path) -> None:
-    patch = "*** Begin Patch\n*** Add File: ok.txt\n+1\n*** Add File: ../bad.txt\n+2\n*** End Patch\n"
+    patch = (
+        "*** Begin Patch\n*** Add File: ok.txt\n+1\n*** Add File: ../bad.txt\n+2\n*** End Patch\n"
+    )
     out = _burro(work, patch)
     assert out.returncode == 1
     assert not (work / "ok.txt").exists() and not (work.parent / "bad.txt").exists()
