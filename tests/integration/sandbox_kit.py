@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,3 +103,30 @@ def cli_env(home: Path) -> dict[str, str]:
         "PYTHONPATH": str(ROOT / "src"),
         "OPENAI_API_KEY": "sk-cli-secret",
     }
+
+
+class Listener:
+    """Accepts connections on a listening socket in a thread, answering each with "hi"."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.accepted = 0
+        self.sock.settimeout(0.2)
+        self._stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.accepted += 1
+            conn.sendall(b"hi")
+            conn.close()
+
+    def close(self) -> None:
+        self._stop = True
+        self.thread.join()
+        self.sock.close()

@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from tests.integration.sandbox_kit import (
     ROOT,
     STDLIB_PY,
+    Listener,
     _need_bwrap,
     cli,
     cli_env,
@@ -111,30 +111,10 @@ def test_burro_home_outside_the_workspace_stays_read_only(ws: Path, outside: Pat
 # --- network --------------------------------------------------------------------------
 
 
-class _Server:
+class _Server(Listener):
     def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
+        super().__init__(socket.create_server(("127.0.0.1", 0)))
         self.port = self.sock.getsockname()[1]
-        self.accepted = 0
-        self.sock.settimeout(0.2)
-        self._stop = False
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.accepted += 1
-            conn.sendall(b"hi")
-            conn.close()
-
-    def close(self) -> None:
-        self._stop = True
-        self.thread.join()
-        self.sock.close()
 
 
 @pytest.fixture
@@ -188,8 +168,16 @@ def test_api_keys_in_the_parent_env_are_not_visible(ws: Path) -> None:
         "OPENAI_API_KEY": "sk-parent-secret",
         "MYPROV_KEY": "custom-provider-secret",
         "GITHUB_TOKEN": "ghp-secret",
+        "AWS_SECRET_ACCESS_KEY": "aws-secret",
+        "AWS_ACCESS_KEY_ID": "aws-id-secret",
+        "STRIPE_SECRET_KEY": "stripe-secret",
+        "DATABASE_PASSWORD": "db-secret",
+        "DATABASE_URL": "postgres://app:pw-secret@db:5432/app",
+        "OPENAI_KEY": "openai-secret",
+        "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/hook-secret",
         "KEEP_API_KEY": "kept-on-purpose",
         "PLAIN_SETTING": "visible",
+        "GIT_AUTHOR_NAME": "visible-author",
     }
     sandbox = BwrapSandbox(ww(ws))
     child_env = filter_env(
@@ -201,6 +189,7 @@ def test_api_keys_in_the_parent_env_are_not_visible(ws: Path) -> None:
     assert "secret" not in out.stdout
     assert "KEEP_API_KEY=kept-on-purpose" in out.stdout
     assert "PLAIN_SETTING=visible" in out.stdout
+    assert "GIT_AUTHOR_NAME=visible-author" in out.stdout
 
 
 def test_cannot_kill_a_process_outside_the_pid_namespace(ws: Path) -> None:
