@@ -16,6 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.e2e.conftest import provider_args, run_exec
+from tests.fakes.model_server import FakeModelServer
+from tests.fakes.script import Call, Text, Turn
 from tests.integration.sandbox_kit import (
     MODES,
     _need_bwrap,
@@ -210,3 +213,28 @@ def test_plain_chmod_still_works(ws: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout == "ok\n"
     assert (ws / "s.sh").stat().st_mode & 0o777 == 0o755
+
+
+# --- through a scripted model step in `burro exec` ---------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_exec_model_command_cannot_reach_host_root(
+    server: FakeModelServer, repo: Path, burro_home: Path, mode: str, host_domainname: str
+) -> None:
+    probe = "cat /proc/self/uid_map; echo pwned > /proc/sys/kernel/domainname"
+    server.add_turns(
+        Turn([Call("shell", {"command": probe}, call_id="c1")]),
+        Turn([Text("done")]),
+    )
+    args = [a for a in provider_args(server, "responses") if a not in ("-s", "workspace-write")]
+    res = run_exec(["--json", *args, "-s", mode, "probe"], cwd=repo, home=burro_home)
+    assert res.code == 0, res.stderr
+    assert DOMAINNAME.read_text() == host_domainname
+    output = next(
+        str(item["output"])
+        for item in server.requests[1].json["input"]
+        if item.get("call_id") == "c1" and item["type"].endswith("_output")
+    )
+    assert "Read-only file system" in output or "Permission denied" in output
+    assert _host_uid_inside(output.split("Output:", 1)[1]) != 0
