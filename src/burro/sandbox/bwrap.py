@@ -58,7 +58,11 @@ class BwrapSandbox:
         bwrap_path: str | None = None,
         drop_root: bool | None = None,
     ) -> None:
+        """``drop_root`` (default: whether burro runs as root) runs commands as the
+        unprivileged sandbox user and forbids setuid/setgid bits."""
         self.policy = policy
+        self._mirror: launch.Mirror | None = None
+        self._filter: bytes | None = None
         if policy.mode == "danger-full-access":
             self.name = "none"
             self._bwrap = ""
@@ -68,8 +72,6 @@ class BwrapSandbox:
             raise SandboxUnavailable(BWRAP_MISSING.replace("workspace-write", policy.mode))
         self.name = "bwrap"
         self._bwrap = found
-        self._mirror: launch.Mirror | None = None
-        self._filter: bytes | None = None
         as_root = launch.running_as_root() if drop_root is None else drop_root
         if as_root:
             self._mirror = _root_mirror(policy)
@@ -130,6 +132,10 @@ def _root_mirror(policy: SandboxPolicy) -> launch.Mirror:
     sit on a file system that can be id-mapped, or the sandbox could not write it."""
     owner = (0, 0)
     if policy.mode == "workspace-write" and policy.writable_roots:
+        if not os.path.isdir(policy.writable_roots[0]):
+            raise SandboxUnavailable(
+                f"the working folder {policy.writable_roots[0]} does not exist"
+            )
         st = os.stat(policy.writable_roots[0])
         owner = (st.st_uid, st.st_gid)
     mirror = launch.mirror_for(*owner)

@@ -43,10 +43,12 @@ _ROOT_HELP = (
 
 @dataclass(frozen=True, slots=True)
 class Mirror:
-    """The id-mapped mount namespace (``ns_path``) and which mount points it id-maps."""
+    """The id-mapped mount namespace (``ns_path``), which mount points it id-maps, and
+    the nsenter that enters it."""
 
     ns_path: str
     mounts: tuple[tuple[str, bool], ...]
+    nsenter: str = NSENTER_PATHS[0]
 
     def idmapped(self, path: str) -> bool:
         """Whether ``path`` lies on an id-mapped mount (the deepest mount holding it)."""
@@ -85,6 +87,7 @@ def mirror_for(owner_uid: int, owner_gid: int) -> Mirror:
 
 
 def _build_mirror(owner_uid: int, owner_gid: int) -> Mirror:
+    nsenter = find_nsenter()
     argv = [sys.executable, "-I", "-S", str(_HELPER)]
     argv += [str(owner_uid), str(owner_gid), str(SANDBOX_UID), str(SANDBOX_GID)]
     proc = subprocess.Popen(
@@ -103,7 +106,8 @@ def _build_mirror(owner_uid: int, owner_gid: int) -> Mirror:
                 error = rest
             elif kind == "ready":
                 fd = os.open(f"/proc/{proc.pid}/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
-                return Mirror(ns_path=f"/proc/{os.getpid()}/fd/{fd}", mounts=tuple(mounts))
+                ns_path = f"/proc/{os.getpid()}/fd/{fd}"
+                return Mirror(ns_path=ns_path, mounts=tuple(mounts), nsenter=nsenter)
             break
     finally:
         proc.stdin.close()
@@ -138,6 +142,6 @@ def prefix(*, mirror: Mirror | None, filter_program: bytes | None) -> list[str]:
     if filter_program is not None:
         out += [_SH, "-c", _OPEN_FD3, filter_path(filter_program)]
     if mirror is not None:
-        out += [find_nsenter(), f"--mount={mirror.ns_path}"]
+        out += [mirror.nsenter, f"--mount={mirror.ns_path}"]
         out += ["-S", str(SANDBOX_UID), "-G", str(SANDBOX_GID), "--"]
     return out

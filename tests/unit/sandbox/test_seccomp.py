@@ -3,13 +3,16 @@ architectures (the real kernel runs it in the integration tests), and the arch r
 
 from __future__ import annotations
 
+import itertools
+import os
 import struct
 from pathlib import Path
 
 import pytest
 
+from burro.sandbox.bwrap import BwrapSandbox, find_bwrap
 from burro.sandbox.errors import SandboxUnavailable
-from burro.sandbox.launch import Mirror
+from burro.sandbox.launch import SANDBOX_GID, SANDBOX_UID, Mirror
 from burro.sandbox.policy import policy_for
 from burro.sandbox.seatbelt import seatbelt_profile
 from burro.sandbox.seccomp import build_filter
@@ -95,3 +98,21 @@ def test_seatbelt_keeps_unix_sockets_closed_with_the_network_off(repo: Path) -> 
     assert "system-socket" not in off and "network-outbound" not in off
     on = seatbelt_profile(policy_for("workspace-write", cwd=repo, network_access=True), cwd=repo)
     assert "system-socket" in on
+
+
+def test_argv_in_front_of_bwrap(repo: Path) -> None:
+    bw = find_bwrap() or "/usr/bin/bwrap"
+    ro_net = policy_for("read-only", cwd=repo, network_access=True)
+    plain = BwrapSandbox(ro_net, bwrap_path=bw, drop_root=False).wrap(["true"], cwd=repo)
+    assert plain[0] == bw and "--seccomp" not in plain and "--uid" not in plain
+    assert ("/proc/sys", "/proc/sys") in itertools.pairwise(plain)
+    off = BwrapSandbox(policy_for("read-only", cwd=repo), bwrap_path=bw, drop_root=False)
+    argv = off.wrap(["true"], cwd=repo)
+    assert argv[:3] == ["/bin/sh", "-c", 'exec "$@" 3<"$0"'] and argv[4] == bw
+    assert argv[argv.index("--seccomp") + 1] == "3"
+    if os.geteuid() == 0:
+        root = BwrapSandbox(ro_net, bwrap_path=bw).wrap(["true"], cwd=repo)
+        i = root.index(bw)
+        assert root[i - 5 : i] == ["-S", str(SANDBOX_UID), "-G", str(SANDBOX_GID), "--"]
+        assert root[i - 7].endswith("nsenter") and root[i - 6].startswith("--mount=/proc/")
+        assert root[root.index("--uid") + 1] == "0" and "--seccomp" in root
