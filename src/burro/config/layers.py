@@ -10,10 +10,13 @@ from typing import Any, Literal
 import msgspec
 
 from burro.config.errors import ConfigError
-from burro.protocol.common import ReasoningEffort, ReasoningSummary
-
-ApprovalPolicy = Literal["untrusted", "on-failure", "on-request", "never"]
-SandboxMode = Literal["read-only", "workspace-write", "danger-full-access"]
+from burro.protocol.common import (
+    ApprovalPolicy,
+    EnvInherit,
+    ReasoningEffort,
+    ReasoningSummary,
+    SandboxMode,
+)
 
 
 class SandboxWorkspaceWrite(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -34,7 +37,7 @@ class ShellEnvironmentPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields
     # Variables passed to commands even though they look like secrets (*_TOKEN, ...).
     keep: list[str] = []
     # Which of burro's variables commands start from: all, the core set (PATH, HOME, ...), none.
-    inherit: Literal["all", "core", "none"] = "all"
+    inherit: EnvInherit = "all"
 
 
 class Layer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):

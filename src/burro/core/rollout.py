@@ -5,12 +5,12 @@ being streamed, and a torn last line is skipped on read."""
 from __future__ import annotations
 
 import datetime as _dt
-import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import msgspec
 
+from burro.core.store import RolloutStore
 from burro.protocol.events import Event
 from burro.protocol.items import Item, ToolOutputItem
 
@@ -49,6 +49,7 @@ class ItemLine(_Line, tag="item"):
 
 class EventLine(_Line, tag="event"):
     payload: Event
+    seq: int = 0  # the event's sequence number in the session (0 in older files)
 
 
 class CompactedLine(_Line, tag="compacted"):
@@ -76,22 +77,18 @@ def rollout_path(home: Path, session_id: str, *, when: _dt.datetime | None = Non
 
 
 class RolloutWriter:
-    """Appends lines with one ``write`` each (O_APPEND), so lines never interleave."""
+    """Encodes rollout lines and appends each to a ``RolloutStore`` in one call."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    def __init__(self, store: RolloutStore) -> None:
+        self.store = store
         self._enc = msgspec.json.Encoder()
-        # A torn last line from a crash must not glue itself to our first line.
-        if os.fstat(self._fd).st_size > 0:
-            with path.open("rb") as fh:
-                fh.seek(-1, os.SEEK_END)
-                if fh.read(1) != b"\n":
-                    os.write(self._fd, b"\n")
+
+    @property
+    def location(self) -> str:
+        return self.store.location
 
     def _write(self, line: Line) -> None:
-        os.write(self._fd, self._enc.encode(line) + b"\n")
+        self.store.append(self._enc.encode(line) + b"\n")
 
     def meta(self, meta: SessionMeta) -> None:
         self._write(MetaLine(ts=now_iso(), payload=meta))
@@ -99,8 +96,8 @@ class RolloutWriter:
     def item(self, item: Item) -> None:
         self._write(ItemLine(ts=now_iso(), payload=item))
 
-    def event(self, event: Event) -> None:
-        self._write(EventLine(ts=now_iso(), payload=event))
+    def event(self, event: Event, *, seq: int = 0) -> None:
+        self._write(EventLine(ts=now_iso(), payload=event, seq=seq))
 
     def tool_output(self, item: ToolOutputItem) -> None:
         self._write(ToolOutputLine(ts=now_iso(), payload=item))
@@ -109,24 +106,26 @@ class RolloutWriter:
         self._write(CompactedLine(ts=now_iso(), payload=compacted))
 
     def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        self.store.close()
 
 
 _DECODER = msgspec.json.Decoder(Line)
 
 
-def read_lines(path: Path) -> Iterator[Line]:
+def decode_lines(raw_lines: Iterable[bytes]) -> Iterator[Line]:
     """Every decodable line; an undecodable line (a torn write) is skipped."""
+    for raw in raw_lines:
+        if not raw.strip():
+            continue
+        try:
+            yield _DECODER.decode(raw)
+        except msgspec.DecodeError:
+            continue
+
+
+def read_lines(path: Path) -> Iterator[Line]:
     with path.open("rb") as fh:
-        for raw in fh:
-            if not raw.strip():
-                continue
-            try:
-                yield _DECODER.decode(raw)
-            except msgspec.DecodeError:
-                continue
+        yield from decode_lines(fh)
 
 
 def read_meta(path: Path) -> SessionMeta | None:

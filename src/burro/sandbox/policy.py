@@ -6,12 +6,10 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Literal
 
 import msgspec
 
-SandboxMode = Literal["read-only", "workspace-write", "danger-full-access"]
-EnvInherit = Literal["all", "core", "none"]
+from burro.protocol.common import EnvInherit, SandboxMode
 
 # A variable whose name contains one of these (any case) is a secret; AUTH inside AUTHOR
 # (GIT_AUTHOR_NAME) is not. WEBHOOK: a webhook URL is a bearer credential by itself.
