@@ -10,7 +10,13 @@ from typing import Any, Literal
 import msgspec
 
 from burro.config.errors import ConfigError
-from burro.protocol.common import ApprovalPolicy, ReasoningEffort, ReasoningSummary, SandboxMode
+from burro.protocol.common import (
+    ApprovalPolicy,
+    EnvInherit,
+    ReasoningEffort,
+    ReasoningSummary,
+    SandboxMode,
+)
 
 
 class SandboxWorkspaceWrite(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -30,6 +36,8 @@ class RuleConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class ShellEnvironmentPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Variables passed to commands even though they look like secrets (*_TOKEN, ...).
     keep: list[str] = []
+    # Which of burro's variables commands start from: all, the core set (PATH, HOME, ...), none.
+    inherit: EnvInherit = "all"
 
 
 class ShellConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -26,7 +26,13 @@ from burro.config.layers import (
     set_path,
 )
 from burro.config.types import ModelInfo, ProviderInfo
-from burro.protocol.common import ApprovalPolicy, ReasoningEffort, ReasoningSummary, SandboxMode
+from burro.protocol.common import (
+    ApprovalPolicy,
+    EnvInherit,
+    ReasoningEffort,
+    ReasoningSummary,
+    SandboxMode,
+)
 
 DEFAULT_MODEL = "gpt-5.5"
 DEFAULT_PROVIDER = "openai"
@@ -55,6 +61,7 @@ class Settings:
     completion_nudges: int | None = None
     rules: tuple[RuleConfig, ...] = ()
     env_keep: tuple[str, ...] = ()
+    env_inherit: EnvInherit = "all"
     # [shell]: command runtime ceiling in seconds (None: none) and background sessions.
     shell_max_runtime_s: float | None = 3600.0
     shell_max_sessions: int = 16
@@ -183,6 +190,9 @@ def load_settings(
         rules=tuple(layer.rules or ()),
         env_keep=tuple(
             layer.shell_environment_policy.keep if layer.shell_environment_policy else ()
+        ),
+        env_inherit=(
+            layer.shell_environment_policy.inherit if layer.shell_environment_policy else "all"
         ),
         add_dirs=tuple(str((cwd / d).resolve()) for d in add_dirs),
         shell_max_runtime_s=_max_runtime(layer),
