@@ -76,6 +76,18 @@ class Custom:
 Step: TypeAlias = Text | Reasoning | Call | Custom
 
 
+def text_call(
+    name: str, arguments: dict[str, Any] | str, *, form: str = "json", prose: str = ""
+) -> Text:
+    """A tool call written as text, as small local models do without native tool calls:
+    a fenced ```json block (``form="json"``) or ``<tool_call>`` tags (``form="tags"``).
+    A ``str`` for ``arguments`` is sent verbatim inside the call object."""
+    args = arguments if isinstance(arguments, str) else json.dumps(arguments)
+    body = f'{{"name": {json.dumps(name)}, "arguments": {args}}}'
+    block = f"```json\n{body}\n```" if form == "json" else f"<tool_call>\n{body}\n</tool_call>"
+    return Text(f"{prose}\n\n{block}" if prose else block, chunks=4)
+
+
 @dataclass(frozen=True)
 class Usage:
     input_tokens: int = 0
@@ -263,4 +275,5 @@ __all__ = [
     "Text",
     "Turn",
     "Usage",
+    "text_call",
 ]

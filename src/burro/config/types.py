@@ -8,7 +8,6 @@ import msgspec
 
 from burro.protocol.common import ReasoningEffort, ReasoningSummary, WireApi
 
-
 # Counts and durations in config: a negative value is rejected with a one-line error
 # naming the key (msgspec checks these bounds when config is converted).
 Count = Annotated[int, msgspec.Meta(ge=0)]

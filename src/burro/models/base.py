@@ -136,7 +136,8 @@ class WireClient:
 
 
 def open_client(provider: ProviderInfo, *, api_key: str | None, session_id: str) -> ModelClient:
-    """A client for ``provider.wire_api``. Cheap: no network, no httpx import yet."""
+    """A client for ``provider.wire_api``. Cheap: no network, no httpx import yet.
+    With ``tool_calling = "text"`` the tools travel as text (models.text_tools)."""
     wire: Wire
     if provider.wire_api == "responses":
         from burro.models.responses import ResponsesWire
@@ -152,4 +153,9 @@ def open_client(provider: ProviderInfo, *, api_key: str | None, session_id: str)
         wire = AnthropicWire()
     else:  # pragma: no cover - WireApi is a closed Literal
         raise ValueError(f"unknown wire_api {provider.wire_api!r}")
-    return WireClient(provider, wire, api_key=api_key, session_id=session_id)
+    client: ModelClient = WireClient(provider, wire, api_key=api_key, session_id=session_id)
+    if provider.tool_calling == "text":
+        from burro.models.text_tools import TextToolClient
+
+        client = TextToolClient(client)
+    return client
