@@ -40,6 +40,7 @@ from tests.fakes.script import (
     HttpError,
     MalformedLine,
     PingForever,
+    RawEvent,
     ResetAfter,
     Script,
     Turn,
@@ -266,6 +267,8 @@ class _Handler(BaseHTTPRequestHandler):
         for i, event in enumerate(reply.events[:cut]):
             if isinstance(fault, MalformedLine) and i == fault.after:
                 chunk(MALFORMED_LINE)
+            if isinstance(fault, RawEvent) and i == fault.after:
+                chunk(f"data: {fault.data}\n\n".encode())
             if i and turn.event_gap_s > 0 and fake._stopping.wait(turn.event_gap_s):
                 self._abort()
                 return

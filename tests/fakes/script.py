@@ -155,7 +155,18 @@ class PingForever:
     interval_s: float = 0.05
 
 
-Fault: TypeAlias = HttpError | ResetAfter | MalformedLine | Hang | EmptyClose | PingForever
+@dataclass(frozen=True)
+class RawEvent:
+    """Insert ``data: <data>`` (well-formed SSE, any JSON shape) after ``after`` events,
+    then continue to completion."""
+
+    after: int
+    data: str
+
+
+Fault: TypeAlias = (
+    HttpError | ResetAfter | MalformedLine | Hang | RawEvent | EmptyClose | PingForever
+)
 
 
 @dataclass
@@ -186,6 +197,7 @@ _FAULT_TAGS: dict[str, type[Any]] = {
     "reset_after": ResetAfter,
     "malformed_line": MalformedLine,
     "hang": Hang,
+    "raw_event": RawEvent,
     "empty_close": EmptyClose,
     "ping_forever": PingForever,
 }

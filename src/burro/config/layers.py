@@ -11,10 +11,7 @@ import msgspec
 
 from burro.config.errors import ConfigError
 from burro.config.types import Count, Positive, ToolCalling
-from burro.protocol.common import ReasoningEffort, ReasoningSummary
-
-ApprovalPolicy = Literal["untrusted", "on-failure", "on-request", "never"]
-SandboxMode = Literal["read-only", "workspace-write", "danger-full-access"]
+from burro.protocol.common import ApprovalPolicy, ReasoningEffort, ReasoningSummary, SandboxMode
 
 
 class SandboxWorkspaceWrite(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -106,6 +103,10 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file or move it away") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid UTF-8 (byte {exc.start}); save it as UTF-8 or move it away"
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from exc
 

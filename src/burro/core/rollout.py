@@ -4,15 +4,22 @@ being streamed, and a torn last line is skipped on read."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
-import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
-from burro.protocol.events import Event
-from burro.protocol.items import Item, ToolOutputItem
+from burro.core.store import RolloutStore, RolloutWriteError
+from burro.protocol.events import Event, ExecCommandEnd, ToolCallEnd
+from burro.protocol.items import Item, ToolOutputItem, scrub_surrogates
+
+# The human copy of a command's output (``ExecCommandEnd.aggregated_output``, and other
+# tools' ``ToolCallEnd.output``) is kept as head + tail within this many bytes. What the
+# model was sent (the output items) is always stored whole, so resume stays byte-exact.
+HUMAN_OUTPUT_BYTES = 1024 * 1024
 
 
 class SessionMeta(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -49,6 +56,7 @@ class ItemLine(_Line, tag="item"):
 
 class EventLine(_Line, tag="event"):
     payload: Event
+    seq: int = 0  # the event's sequence number in the session (0 in older files)
 
 
 class CompactedLine(_Line, tag="compacted"):
@@ -76,22 +84,39 @@ def rollout_path(home: Path, session_id: str, *, when: _dt.datetime | None = Non
 
 
 class RolloutWriter:
-    """Appends lines with one ``write`` each (O_APPEND), so lines never interleave."""
+    """Encodes rollout lines and appends each to a ``RolloutStore`` in one call.
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    A history line that cannot be stored (full disk, file size limit) stays queued and is
+    stored again, in order, before the next line, and :class:`RolloutWriteError` is
+    raised: the file stays a readable prefix of the history and catches up when space
+    returns. Events are best effort (one that cannot be stored is dropped), and so are
+    ``tool_output`` lines, whose history line follows moments later."""
+
+    def __init__(self, store: RolloutStore) -> None:
+        self.store = store
         self._enc = msgspec.json.Encoder()
-        # A torn last line from a crash must not glue itself to our first line.
-        if os.fstat(self._fd).st_size > 0:
-            with path.open("rb") as fh:
-                fh.seek(-1, os.SEEK_END)
-                if fh.read(1) != b"\n":
-                    os.write(self._fd, b"\n")
+        self._pending: list[bytes] = []
+
+    @property
+    def location(self) -> str:
+        return self.store.location
+
+    def _encode(self, line: Line) -> bytes:
+        try:
+            return self._enc.encode(line) + b"\n"
+        except UnicodeEncodeError:
+            # Lone surrogates (undecodable bytes in a path or prompt) cannot be encoded;
+            # items are cleaned where they are built, this catches anything else.
+            return self._enc.encode(_clean(msgspec.to_builtins(line))) + b"\n"
+
+    def _flush(self) -> None:
+        while self._pending:
+            self.store.append(self._pending[0])
+            self._pending.pop(0)
 
     def _write(self, line: Line) -> None:
-        os.write(self._fd, self._enc.encode(line) + b"\n")
+        self._pending.append(self._encode(line))
+        self._flush()
 
     def meta(self, meta: SessionMeta) -> None:
         self._write(MetaLine(ts=now_iso(), payload=meta))
@@ -99,34 +124,83 @@ class RolloutWriter:
     def item(self, item: Item) -> None:
         self._write(ItemLine(ts=now_iso(), payload=item))
 
-    def event(self, event: Event) -> None:
-        self._write(EventLine(ts=now_iso(), payload=event))
+    def event(self, event: Event, *, seq: int = 0) -> None:
+        if self._pending:
+            return  # history lines are waiting for space: this event is dropped
+        with contextlib.suppress(RolloutWriteError):
+            self.store.append(
+                self._encode(EventLine(ts=now_iso(), payload=_bounded(event), seq=seq))
+            )
 
     def tool_output(self, item: ToolOutputItem) -> None:
-        self._write(ToolOutputLine(ts=now_iso(), payload=item))
+        # Runs in a tool task's done-callback: never raise there.
+        self._pending.append(self._encode(ToolOutputLine(ts=now_iso(), payload=item)))
+        with contextlib.suppress(RolloutWriteError):
+            self._flush()
 
     def compacted(self, compacted: Compacted) -> None:
         self._write(CompactedLine(ts=now_iso(), payload=compacted))
 
     def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        with contextlib.suppress(RolloutWriteError):
+            self._flush()
+        self.store.close()
+
+
+def _bounded(event: Event) -> Event:
+    """The copy of an event kept on disk: human copies of huge outputs cut to head + tail."""
+    from burro.util.truncate import truncate_middle
+
+    if isinstance(event, ExecCommandEnd):
+        text, cut = truncate_middle(event.aggregated_output, max_bytes=HUMAN_OUTPUT_BYTES)
+        if cut:
+            return msgspec.structs.replace(event, aggregated_output=text)
+    elif isinstance(event, ToolCallEnd):
+        text, cut = truncate_middle(event.output, max_bytes=HUMAN_OUTPUT_BYTES)
+        if cut:
+            return msgspec.structs.replace(event, output=text)
+    return event
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub_surrogates(value)
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
 
 
 _DECODER = msgspec.json.Decoder(Line)
 
 
-def read_lines(path: Path) -> Iterator[Line]:
-    """Every decodable line; an undecodable line (a torn write) is skipped."""
+def decode_lines(raw_lines: Iterable[bytes], *, damaged: list[int] | None = None) -> Iterator[Line]:
+    """Every decodable line. A line cut short (a torn write: burro died while writing
+    it) is skipped silently; any other undecodable line is skipped too, and its line
+    number (1-based) is added to ``damaged`` when a list is given."""
+    for number, raw in enumerate(raw_lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield _DECODER.decode(raw)
+        except msgspec.DecodeError as exc:
+            if damaged is not None and not _torn(exc):
+                damaged.append(number)
+
+
+def _torn(exc: msgspec.DecodeError) -> bool:
+    """A prefix of a valid line: what a crash or a failed write leaves behind."""
+    return "truncated" in str(exc) and not isinstance(exc, msgspec.ValidationError)
+
+
+def read_raw(path: Path) -> Iterator[bytes]:
     with path.open("rb") as fh:
-        for raw in fh:
-            if not raw.strip():
-                continue
-            try:
-                yield _DECODER.decode(raw)
-            except msgspec.DecodeError:
-                continue
+        yield from fh
+
+
+def read_lines(path: Path) -> Iterator[Line]:
+    yield from decode_lines(read_raw(path))
 
 
 def read_meta(path: Path) -> SessionMeta | None:

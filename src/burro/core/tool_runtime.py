@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from burro.core.errors import AbortTurn
 from burro.core.guard import (
-    AbortTurn,
     display,
     gate_command,
     gate_patch,
@@ -35,6 +35,7 @@ from burro.protocol.items import (
     FunctionCallOutput,
     ToolCallItem,
     ToolOutputItem,
+    scrub_surrogates,
 )
 from burro.sandbox import NoSandbox
 from burro.tools import Tool, ToolContext, ToolError, ToolResult
@@ -167,7 +168,7 @@ class ToolRuntime:
                     turn_id=self._turn_id,
                     call_id=call.call_id,
                     tool=name,
-                    output=result.output,
+                    output=scrub_surrogates(result.output),  # undecodable file names
                     success=result.success,
                     duration_ms=int((time.monotonic() - started) * 1000),
                 )

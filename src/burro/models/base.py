@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Protocol
 
@@ -80,7 +80,13 @@ class WireClient:
     """A ModelClient made of a wire (body, headers, parser) and an SSE transport."""
 
     def __init__(
-        self, provider: ProviderInfo, wire: Wire, *, api_key: str | None, session_id: str
+        self,
+        provider: ProviderInfo,
+        wire: Wire,
+        *,
+        api_key: str | None,
+        session_id: str,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         from burro.models._http import SseTransport
 
@@ -88,6 +94,7 @@ class WireClient:
         self._wire = wire
         self._api_key = api_key
         self._session_id = session_id
+        self._env: Mapping[str, str] = env or {}
         self._transport = SseTransport(provider)
 
     async def stream(self, prompt: Prompt) -> AsyncIterator[StreamEvent]:
@@ -97,7 +104,7 @@ class WireClient:
         transport = self._transport
         url = endpoint_url(self._provider, wire.path)
         headers = wire.headers(api_key=self._api_key, session_id=self._session_id)
-        headers.update(extra_headers(self._provider))
+        headers.update(extra_headers(self._provider, self._env))
         body = wire.build_body(prompt)
         parser = wire.parser(prompt, self._provider)
         clock = IdleClock(transport.idle_s)
@@ -135,7 +142,13 @@ class WireClient:
         await self._transport.aclose()
 
 
-def open_client(provider: ProviderInfo, *, api_key: str | None, session_id: str) -> ModelClient:
+def open_client(
+    provider: ProviderInfo,
+    *,
+    api_key: str | None,
+    session_id: str,
+    env: Mapping[str, str] | None = None,
+) -> ModelClient:
     """A client for ``provider.wire_api``. Cheap: no network, no httpx import yet.
     With ``tool_calling = "text"`` the tools travel as text (models.text_tools)."""
     wire: Wire
@@ -153,7 +166,9 @@ def open_client(provider: ProviderInfo, *, api_key: str | None, session_id: str)
         wire = AnthropicWire()
     else:  # pragma: no cover - WireApi is a closed Literal
         raise ValueError(f"unknown wire_api {provider.wire_api!r}")
-    client: ModelClient = WireClient(provider, wire, api_key=api_key, session_id=session_id)
+    client: ModelClient = WireClient(
+        provider, wire, api_key=api_key, session_id=session_id, env=env
+    )
     if provider.tool_calling == "text":
         from burro.models.text_tools import TextToolClient
 

@@ -13,6 +13,7 @@ Ollama and LiteLLM list ids only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -32,7 +33,7 @@ def _positive(value: Any) -> int | None:
     return None
 
 
-def _headers(provider: ProviderInfo, api_key: str | None) -> dict[str, str]:
+def _headers(provider: ProviderInfo, api_key: str | None, env: Mapping[str, str]) -> dict[str, str]:
     from burro.models._http import extra_headers
 
     h = {"accept": "application/json"}
@@ -41,7 +42,7 @@ def _headers(provider: ProviderInfo, api_key: str | None) -> dict[str, str]:
         h["anthropic-version"] = "2023-06-01"
     elif api_key:
         h["authorization"] = f"Bearer {api_key}"
-    h.update(extra_headers(provider))
+    h.update(extra_headers(provider, env))
     return h
 
 
@@ -85,15 +86,21 @@ def _is_llamacpp(models: list[ServerModel], raw: list[Any]) -> bool:
     )
 
 
-async def discover(provider: ProviderInfo, *, api_key: str | None = None) -> list[ServerModel]:
+async def discover(
+    provider: ProviderInfo,
+    *,
+    api_key: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> list[ServerModel]:
     """The models ``provider`` serves, with their context size where the server says it.
+    ``env`` is the session's environment (for ``env_http_headers``).
 
     Raises ModelError (connection, not_found, unauthorized, malformed_response)."""
     from burro.models._http import import_httpx
 
     httpx = import_httpx()
     base = provider.base_url.rstrip("/")
-    headers = _headers(provider, api_key)
+    headers = _headers(provider, api_key, env or {})
     plain = base.startswith("http://")
     async with httpx.AsyncClient(
         timeout=DISCOVERY_TIMEOUT_S, verify=not plain, follow_redirects=False

@@ -13,6 +13,7 @@ import msgspec
 from burro.config.types import ProviderInfo
 from burro.models.overflow import is_context_overflow, output_limit_too_large, overflow_sizes
 from burro.protocol.common import ErrorInfo
+from burro.protocol.errors import BurroError, ErrorCode
 
 MAX_DETAIL_CHARS = 300
 
@@ -28,7 +29,7 @@ _TRY_AGAIN = re.compile(
 )
 
 
-class ModelError(Exception):
+class ModelError(BurroError):
     """A failed model request, classified.
 
     ``code`` is one of: rate_limited, server_error, connection, stream_cut, idle_timeout,
@@ -44,7 +45,7 @@ class ModelError(Exception):
 
     def __init__(
         self,
-        code: str,
+        code: ErrorCode,
         message: str,
         *,
         retryable: bool | None = None,

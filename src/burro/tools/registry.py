@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+from burro.protocol.errors import ErrorCode
 from burro.protocol.tools import ToolSpec
 from burro.tools.base import Tool, ToolError
 
@@ -16,6 +17,8 @@ _ALIASES = {
 
 class ToolConfigError(ToolError):
     """The tool list of a model names a tool burro does not have."""
+
+    code: ErrorCode = "tool_config"
 
 
 def _factories() -> dict[str, Callable[[], Tool | None]]:
@@ -84,15 +87,22 @@ class ToolRegistry:
         return bool(tool is not None and tool.parallel_safe)
 
 
-def build_registry(names: list[str], *, apply_patch_freeform: bool) -> ToolRegistry:
+def build_registry(names: Sequence[str | Tool], *, apply_patch_freeform: bool) -> ToolRegistry:
     """A registry with the tools in ``names`` (from the model's metadata), in that order.
+    An entry may also be a Tool object: a session's own tool (review, tests).
 
     Raises ToolConfigError for a name burro does not know. ``apply_patch`` is skipped while
     its implementation is not installed."""
     factories = _factories()
     tools: list[Tool] = []
     seen: set[str] = set()
-    for name in names:
+    for entry in names:
+        if not isinstance(entry, str):
+            if entry.name not in seen:
+                seen.add(entry.name)
+                tools.append(entry)
+            continue
+        name = entry
         if name in seen:
             continue
         seen.add(name)

@@ -14,8 +14,8 @@ from textual.message import Message
 from textual.widgets import OptionList, TextArea
 from textual.widgets.option_list import Option
 
+from burro.core.api import FileIndex
 from burro.frontends.tui import slash
-from burro.frontends.tui.files import FileIndex
 
 LARGE_PASTE_CHARS = 1000
 LARGE_PASTE_LINES = 12
