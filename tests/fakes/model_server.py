@@ -41,6 +41,7 @@ from tests.fakes.script import (
     MalformedLine,
     PingForever,
     RawEvent,
+    Recorded,
     ResetAfter,
     Script,
     Turn,
@@ -186,6 +187,14 @@ class _Handler(BaseHTTPRequestHandler):
         fault = turn.fault
         if isinstance(fault, EmptyClose) and not fault.head:
             self._abort()
+            return
+        if isinstance(fault, Recorded):
+            data = fault.body.encode()
+            self.send_response(fault.status)
+            self.send_header("Content-Type", fault.content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
             return
         if isinstance(fault, HttpError):
             extra = {}

@@ -164,8 +164,18 @@ class RawEvent:
     data: str
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """Answer with a real server's recorded response, byte for byte (see
+    tests/data/servers/): ``status``, ``content_type`` and the raw ``body``."""
+
+    status: int
+    content_type: str
+    body: str
+
+
 Fault: TypeAlias = (
-    HttpError | ResetAfter | MalformedLine | Hang | RawEvent | EmptyClose | PingForever
+    HttpError | ResetAfter | MalformedLine | Hang | RawEvent | EmptyClose | PingForever | Recorded
 )
 
 
@@ -200,6 +210,7 @@ _FAULT_TAGS: dict[str, type[Any]] = {
     "raw_event": RawEvent,
     "empty_close": EmptyClose,
     "ping_forever": PingForever,
+    "recorded": Recorded,
 }
 
 
@@ -281,6 +292,7 @@ __all__ = [
     "MalformedLine",
     "PingForever",
     "Reasoning",
+    "Recorded",
     "ResetAfter",
     "Script",
     "Step",
