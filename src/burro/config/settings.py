@@ -36,6 +36,9 @@ from burro.protocol.common import (
 
 DEFAULT_MODEL = "gpt-5.5"
 DEFAULT_PROVIDER = "openai"
+# Output cap for models burro does not know (a looping local model must not stream
+# for ever); a quarter of the context window when that is smaller.
+DEFAULT_MAX_OUTPUT_TOKENS = 32_000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +80,14 @@ class Settings:
     def api_key(self, env: Mapping[str, str]) -> str | None:
         key = self.provider.env_key
         return env.get(key) or None if key else None
+
+
+def _max_output(layer: Layer, info: ModelInfo) -> int | None:
+    if layer.model_max_output_tokens:
+        return layer.model_max_output_tokens
+    if info.max_output_tokens is not None or info.known:
+        return info.max_output_tokens
+    return min(DEFAULT_MAX_OUTPUT_TOKENS, max(info.context_window // 4, 1))
 
 
 def burro_home(env: Mapping[str, str]) -> Path:
@@ -153,6 +164,9 @@ def load_settings(
     info = model_info(slug)
     if layer.model_context_window:
         info = msgspec.structs.replace(info, context_window=layer.model_context_window)
+    info = msgspec.structs.replace(info, max_output_tokens=_max_output(layer, info))
+    tool_calling = layer.tool_calling or provider_info.tool_calling or info.tool_calling
+    provider_info = msgspec.structs.replace(provider_info, tool_calling=tool_calling)
     warnings: list[str] = []
     if not info.known:
         warnings.append(
