@@ -41,6 +41,10 @@ class BurroApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+c", "ctrl_c", "Interrupt / quit", priority=True, show=False),
         Binding("escape", "interrupt", "Interrupt", show=False),
+        # The transcript scrolls from the composer (priority: the composer would take them).
+        Binding("pageup", "scroll_transcript(-1)", "Scroll up", priority=True, show=False),
+        Binding("pagedown", "scroll_transcript(1)", "Scroll down", priority=True, show=False),
+        Binding("end", "follow_transcript", "Follow output", priority=True, show=False),
     ]
     ENABLE_COMMAND_PALETTE = False
 
@@ -316,6 +320,8 @@ class BurroApp(App[int]):
 
     def _turn_ended(self) -> None:
         self.running = False
+        if self.activity.hint == "interrupting…":
+            self.activity.hint = ""  # the interrupt is done
         self.activity.stop()
 
     def _ask(self, req: ev.ExecApprovalRequest | ev.PatchApprovalRequest) -> None:
@@ -379,6 +385,30 @@ class BurroApp(App[int]):
             self.activity.start()
 
     # -- keys --------------------------------------------------------------------------
+    def _on_main_screen(self) -> bool:
+        return self.screen is self.screen_stack[0]
+
+    def action_scroll_transcript(self, pages: int) -> None:
+        from textual.actions import SkipAction
+
+        if not self._on_main_screen():
+            raise SkipAction()  # a dialog's own list scrolls
+        transcript = self.chat.transcript
+        if pages < 0:
+            transcript.scroll_page_up(animate=False)
+        else:
+            transcript.scroll_page_down(animate=False)
+
+    def action_follow_transcript(self) -> None:
+        """End jumps to the newest output, unless it moves the composer's cursor."""
+        from textual.actions import SkipAction
+
+        composer = self.composer
+        at_end = composer.cursor_location == composer.document.end
+        if not self._on_main_screen() or not at_end:
+            raise SkipAction()
+        self.chat.transcript.follow()
+
     def action_interrupt(self) -> None:
         if self.running and self.handle is not None:
             self.handle.submit(Interrupt())

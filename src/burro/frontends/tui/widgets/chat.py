@@ -41,7 +41,9 @@ class ChatView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Transcript(id="transcript")
-        yield VerticalScroll(id="live")
+        live = VerticalScroll(id="live")
+        live.can_focus = False  # focus stays in the composer
+        yield live
 
     def on_mount(self) -> None:
         self.live.anchor()

@@ -148,6 +148,12 @@ class Composer(TextArea):
                 event.stop()
                 event.prevent_default()
                 return
+        if key in ("tab", "shift+tab"):
+            # Focus never leaves the composer (typing would be lost); tab completes.
+            event.stop()
+            event.prevent_default()
+            self._update_popup()
+            return
         if key == "enter":
             event.stop()
             event.prevent_default()

@@ -1,0 +1,41 @@
+"""Pilot tests for what a new user tripped over on day one (issue 11): focus that left
+the composer, a stale "interrupting…" hint, dialogs cut off at 80x24, and the like."""
+
+from __future__ import annotations
+
+import pytest
+
+from burro.frontends.tui.widgets.cells import ExecCell
+from tests.fakes.model_server import FakeModelServer
+from tests.fakes.script import Call, Turn
+from tests.tui.conftest import AppFactory, wait_for
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_tab_keeps_focus_in_the_composer_and_nothing_typed_is_lost(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(lambda: app.ready)
+        await pilot.press("h", "e", "l", "tab", "l", "o", "shift+tab", "!")
+        assert app.focused is app.composer
+        assert app.composer.text == "hello!"
+
+
+async def test_interrupting_hint_goes_away_when_the_interrupt_is_done(
+    make_app: AppFactory, server: FakeModelServer
+) -> None:
+    server.add_turns(Turn([Call("shell", {"command": "echo started; sleep 30"})]))
+    app = make_app(sandbox="danger-full-access")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(lambda: app.ready)
+        app.composer.text = "run the slow thing"
+        await pilot.press("enter")
+        await wait_for(lambda: any("started" in c.output for c in app.query(ExecCell)))
+        await pilot.press("escape")
+        await wait_for(lambda: not app.running)
+        await pilot.pause()
+        assert "turn interrupted" in app.chat.text()
+        assert "interrupting" not in str(app.activity.render())
