@@ -62,13 +62,15 @@ def _launch(
     done: Path,
     size: tuple[int, int] = (120, 40),
     extra: tuple[str, ...] = (),
+    prompt: str | None = None,
 ) -> None:
     env = burro_env(home)
     for var in ("NO_COLOR", "COLUMNS", "LINES"):  # the size must come from the terminal
         env.pop(var, None)
     env["TERM"] = "xterm-256color"
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items() if k.isidentifier())
-    argv = [str(BURRO), *provider_args(server, "responses"), *extra]
+    head = [prompt] if prompt is not None else []  # options after the prompt, on purpose
+    argv = [str(BURRO), *head, *provider_args(server, "responses"), *extra]
     burro = " ".join(shlex.quote(a) for a in argv)
     command = (
         f"cd {shlex.quote(str(repo))} && env {exports} {burro}; "
@@ -77,7 +79,7 @@ def _launch(
     width, height = size
     started = tmux("new-session", "-d", "-s", "burro", "-x", str(width), "-y", str(height), command)
     assert started.returncode == 0, started.stderr
-    _wait_screen(tmux, lambda s: "Ask burro to do anything" in s and "gpt-5.5" in s)
+    _wait_screen(tmux, lambda s: "gpt-5.5" in s)
 
 
 def _type(tmux: Tmux, text: str) -> None:
@@ -108,6 +110,18 @@ def test_tui_in_tmux_answers_and_quits(
     assert "gpt-5.5 medium" in screen and "context left" in screen  # the status line
     _quit(tmux, done)
     assert "burro resume" in _screen(tmux)  # how to continue, printed after the TUI exits
+
+
+def test_options_after_the_prompt_work(
+    tmux: Tmux, repo: Path, burro_home: Path, server: FakeModelServer, tmp_path: Path
+) -> None:
+    server.add_turns(Turn([Text("Answer to the first prompt.")]))
+    done = tmp_path / "exit-code"
+    _launch(tmux, repo=repo, home=burro_home, server=server, done=done, prompt="say hello")
+    screen = _wait_screen(tmux, lambda s: "Answer to the first prompt." in s)
+    assert "say hello" in screen and "workspace-write" in screen
+    assert server.requests[0].json["model"] == "gpt-5.5"
+    _quit(tmux, done)
 
 
 # A test run that prints a long log, as pytest does, ending in a summary line.

@@ -140,24 +140,7 @@ class BurroApp(App[int]):
         self._queued.clear()
 
     def _load_settings(self) -> Settings:
-        from typing import cast
-
-        from burro.config import load_settings
-        from burro.core.api import in_git_repo
-
-        return load_settings(
-            cwd=self.cwd,
-            env=self.env,
-            overrides=self.opts.overrides,
-            profile=self.opts.profile,
-            model=self.opts.model,
-            provider=self.opts.provider,
-            sandbox_mode=cast(Any, self.opts.sandbox),
-            approval_policy=cast(Any, self.opts.approval_policy),
-            # In a repository the UI may edit the workspace (the user watches and can
-            # /undo); elsewhere, and in exec, commands are read-only unless configured.
-            default_sandbox_mode="workspace-write" if in_git_repo(self.cwd) else "read-only",
-        )
+        return load_tui_settings(self.opts, cwd=self.cwd, env=self.env)
 
     async def _resume_key(self) -> str | None:
         from burro.core.api import CoreError, resolve_session
@@ -180,15 +163,14 @@ class BurroApp(App[int]):
         return await pick_session(self, all_dirs=self.opts.resume_all)
 
     async def _first_prompt(self) -> None:
-        from burro.frontends.tui.widgets.composer import image_data_url
+        from burro.util.images import NotAnImage, image_data_url
 
         images: list[str] = []
         for name in self.opts.images:
-            path = Path(name) if Path(name).is_absolute() else self.cwd / name
             try:
-                images.append(image_data_url(path))
-            except OSError as exc:
-                self.chat.notice(f"■ --image {name}: {exc.strerror}", style="red")
+                images.append(image_data_url(self.cwd / name))
+            except NotAnImage as exc:
+                self.chat.notice(f"■ --image {exc}", style="red")
         if self.opts.prompt or images:
             self.send_draft(Draft(self.opts.prompt or "", images))
 
@@ -442,9 +424,48 @@ class BurroApp(App[int]):
         self.exit(0)
 
 
+def load_tui_settings(opts: TuiOptions, *, cwd: Path, env: Mapping[str, str]) -> Settings:
+    from typing import cast
+
+    from burro.config import load_settings
+    from burro.core.api import in_git_repo
+
+    return load_settings(
+        cwd=cwd,
+        env=env,
+        overrides=opts.overrides,
+        profile=opts.profile,
+        model=opts.model,
+        provider=opts.provider,
+        sandbox_mode=cast(Any, opts.sandbox),
+        approval_policy=cast(Any, opts.approval_policy),
+        # In a repository the UI may edit the workspace (the user watches and can
+        # /undo); elsewhere, and in exec, commands are read-only unless configured.
+        default_sandbox_mode="workspace-write" if in_git_repo(cwd) else "read-only",
+    )
+
+
 def run_tui(opts: TuiOptions) -> int:
-    """Entry point used by the CLI. Returns the process exit code."""
-    app = BurroApp(opts)
+    """Entry point used by the CLI. Returns the process exit code. A bad configuration
+    is one line on stderr before the screen is taken over (missing credentials, which
+    the setup screen explains, are not a configuration error)."""
+    import sys
+
+    from burro.config import ConfigError
+    from burro.util.images import NotAnImage, image_data_url
+
+    cwd = (Path.cwd() / opts.cd).resolve() if opts.cd else Path.cwd().resolve()
+    if not cwd.is_dir():
+        sys.stderr.write(f"error: -C {opts.cd}: not a directory\n")
+        return 1
+    try:
+        settings = load_tui_settings(opts, cwd=cwd, env=os.environ)
+        for name in opts.images:  # refused before the screen opens, not by the API later
+            image_data_url(cwd / name)
+    except (ConfigError, NotAnImage) as exc:
+        sys.stderr.write(f"error: {'--image ' if isinstance(exc, NotAnImage) else ''}{exc}\n")
+        return 1
+    app = BurroApp(opts, settings=settings)
     code = app.run()
     if app.session_id and app.home is not None:
         print(f"To continue this session: burro resume {app.session_id}")

@@ -3,8 +3,6 @@ large-paste placeholders and image attachments."""
 
 from __future__ import annotations
 
-import base64
-import mimetypes
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from burro.frontends.tui import slash
 from burro.frontends.tui.files import FileIndex
+from burro.util.images import NotAnImage, image_data_url
 
 LARGE_PASTE_CHARS = 1000
 LARGE_PASTE_LINES = 12
@@ -28,11 +27,6 @@ _PLACEHOLDER = re.compile(r"\[Pasted text #(\d+): \d+ lines\]")
 class Draft:
     text: str
     images: list[str] = field(default_factory=list)  # data URLs
-
-
-def image_data_url(path: Path) -> str:
-    mime = mimetypes.guess_type(path.name)[0] or "image/png"
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
 
 
 class Completions(OptionList):
@@ -197,8 +191,12 @@ class Composer(TextArea):
         if "\n" not in text.strip() and candidate.suffix.lower() in IMAGE_SUFFIXES:
             path = candidate if candidate.is_absolute() else self.cwd / candidate
             if path.is_file():
-                self.attach_image(path)
-                return
+                try:
+                    self.attach_image(path)
+                except NotAnImage:
+                    pass  # pasted as text below
+                else:
+                    return
         lines = text.count("\n") + 1
         if len(text) > LARGE_PASTE_CHARS or lines > LARGE_PASTE_LINES:
             n = len(self._pastes) + 1

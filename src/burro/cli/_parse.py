@@ -1,0 +1,76 @@
+"""How `burro ARGS` is split into a subcommand or a prompt for the terminal UI.
+
+As in Codex: a first word that names no subcommand is an error with a suggestion, not a
+prompt (`burro doctr` must not send "doctr" to a model); prose (spaces, punctuation,
+several words) and anything after `--` is a prompt. Options may follow the prompt."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from typing import Any
+
+import click
+
+_WORD = re.compile(r"[a-z][a-z0-9_-]*")
+_OPTION_WORDS = {"version": "--version", "help": "--help"}
+
+
+class UnknownCommand(click.UsageError):
+    """One line on stderr, exit status 2 (a usage error)."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.message}", err=True, file=file)
+
+
+def suggestion(word: str, commands: list[str]) -> str:
+    if word in _OPTION_WORDS:
+        return f"did you mean `burro {_OPTION_WORDS[word]}`?"
+    close = difflib.get_close_matches(word, commands, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean `burro {close[0]}`?"
+    return "see `burro --help`"
+
+
+class BurroGroup(click.Group):
+    """`burro PROMPT [OPTIONS]` opens the terminal UI with a first prompt."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" in args:  # `burro -- WORD`: WORD is a prompt even if it looks like a command
+            ctx.meta["burro.literal"] = args[args.index("--") + 1 :]
+        return super().parse_args(ctx, args)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if not args or args[0] in self.commands or args[0].startswith("-"):
+            return super().resolve_command(ctx, args)
+        tui = self.commands["tui"]
+        if ctx.meta.get("burro.literal") != args:
+            try:
+                sub = click.Context(tui, parent=ctx, allow_interspersed_args=True)
+                parsed = tui.make_parser(sub).parse_args(list(args))[0]
+                positional = parsed.get("prompt") or ()
+            except click.UsageError:  # a bad option: judge the word alone
+                positional = (args[0],)
+            word = args[0]
+            if len(positional) == 1 and _WORD.fullmatch(word):
+                visible = [n for n, c in self.commands.items() if not c.hidden]
+                raise UnknownCommand(
+                    f"unknown command '{word}' ({suggestion(word, visible)}); "
+                    f"to send it to the model as a prompt: burro -- {word}",
+                    ctx,
+                )
+        return "tui", tui, args
+
+
+def require_terminal() -> None:
+    """The UI needs a terminal on both ends; without one it exits at once (status 1)."""
+    for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout)):
+        if stream is None or not stream.isatty():
+            click.echo(
+                f"error: {name} is not a terminal; use `burro exec` for scripts and pipes",
+                err=True,
+            )
+            sys.exit(1)
