@@ -3,11 +3,13 @@ the composer, a stale "interrupting…" hint, dialogs cut off at 80x24, and the 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from burro.frontends.tui.widgets.cells import ExecCell
 from tests.fakes.model_server import FakeModelServer
-from tests.fakes.script import Call, Turn
+from tests.fakes.script import Call, Text, Turn
 from tests.tui.conftest import AppFactory, wait_for
 
 pytestmark = pytest.mark.asyncio
@@ -39,3 +41,24 @@ async def test_interrupting_hint_goes_away_when_the_interrupt_is_done(
         await pilot.pause()
         assert "turn interrupted" in app.chat.text()
         assert "interrupting" not in str(app.activity.render())
+
+
+async def test_opening_and_quitting_leaves_no_session_file(
+    make_app: AppFactory, server: FakeModelServer, burro_home: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(lambda: app.ready)
+        await pilot.press("ctrl+c", "ctrl+c")
+    assert not list(burro_home.rglob("rollout-*.jsonl"))
+
+    server.add_turns(Turn([Text("hello")]))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(lambda: app.ready)
+        app.composer.text = "hi"
+        await pilot.press("enter")
+        await wait_for(lambda: "hello" in app.chat.text() and not app.running)
+        await app.stop_session()
+    files = list(burro_home.rglob("rollout-*.jsonl"))
+    assert len(files) == 1 and '"hi"' in files[0].read_text()

@@ -184,7 +184,8 @@ async def start_session(
     else:
         session_id = str(uuid.uuid4())
         if not options.ephemeral:
-            rollout = RolloutWriter(rollout_path(settings.burro_home, session_id))
+            path = rollout_path(settings.burro_home, session_id)
+            rollout = RolloutWriter(path, deferred=options.defer_rollout)
             rollout.meta(_new_meta(settings, session_id))
 
     client = open_client(provider, api_key=api_key, session_id=session_id)

@@ -76,13 +76,23 @@ def rollout_path(home: Path, session_id: str, *, when: _dt.datetime | None = Non
 
 
 class RolloutWriter:
-    """Appends lines with one ``write`` each (O_APPEND), so lines never interleave."""
+    """Appends lines with one ``write`` each (O_APPEND), so lines never interleave.
 
-    def __init__(self, path: Path) -> None:
+    ``deferred``: no file until the first event (a turn started): a session that is
+    opened and closed without a turn leaves nothing behind to win ``resume --last``."""
+
+    def __init__(self, path: Path, *, deferred: bool = False) -> None:
         self.path = path
+        self._fd = -1
+        self._enc = msgspec.json.Encoder()
+        self._pending: list[bytes] | None = [] if deferred else None
+        if not deferred:
+            self._open()
+
+    def _open(self) -> None:
+        path = self.path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        self._enc = msgspec.json.Encoder()
         # A torn last line from a crash must not glue itself to our first line.
         if os.fstat(self._fd).st_size > 0:
             with path.open("rb") as fh:
@@ -90,14 +100,22 @@ class RolloutWriter:
                 if fh.read(1) != b"\n":
                     os.write(self._fd, b"\n")
 
-    def _write(self, line: Line) -> None:
-        os.write(self._fd, self._enc.encode(line) + b"\n")
+    def _write(self, line: Line, *, materialize: bool = True) -> None:
+        data = self._enc.encode(line) + b"\n"
+        if self._pending is not None:
+            if not materialize:
+                self._pending.append(data)
+                return
+            pending, self._pending = self._pending, None
+            self._open()
+            data = b"".join([*pending, data])
+        os.write(self._fd, data)
 
     def meta(self, meta: SessionMeta) -> None:
-        self._write(MetaLine(ts=now_iso(), payload=meta))
+        self._write(MetaLine(ts=now_iso(), payload=meta), materialize=False)
 
     def item(self, item: Item) -> None:
-        self._write(ItemLine(ts=now_iso(), payload=item))
+        self._write(ItemLine(ts=now_iso(), payload=item), materialize=False)
 
     def event(self, event: Event) -> None:
         self._write(EventLine(ts=now_iso(), payload=event))

@@ -73,6 +73,7 @@ class BurroApp(App[int]):
         self._queued: list[Draft] = []  # sent before the session was up
         self._pump: asyncio.Task[None] | None = None
         self.home: Path | None = None
+        self.rollout: Path | None = None  # the session file (created by the first turn)
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -183,6 +184,7 @@ class BurroApp(App[int]):
         nudges = self.settings.completion_nudges
         options = SessionOptions(
             undo_snapshots=True,  # /undo restores the files of the last turn
+            defer_rollout=True,  # opening and quitting the UI leaves no empty session
             completion_nudges=1 if nudges is None else nudges,
         )
         try:
@@ -202,6 +204,7 @@ class BurroApp(App[int]):
                 self.chat.notice(f"■ cannot show the saved history: {exc}", style="red")
         self.handle = handle
         self.session_id = handle.session_id
+        self.rollout = handle.rollout_path
         self.status.set(
             model=self.settings.model,
             effort=self.settings.effort,
@@ -467,6 +470,6 @@ def run_tui(opts: TuiOptions) -> int:
         return 1
     app = BurroApp(opts, settings=settings)
     code = app.run()
-    if app.session_id and app.home is not None:
+    if app.session_id and app.rollout is not None and app.rollout.exists():
         print(f"To continue this session: burro resume {app.session_id}")
     return code if isinstance(code, int) else 0
