@@ -62,3 +62,36 @@ async def test_opening_and_quitting_leaves_no_session_file(
         await app.stop_session()
     files = list(burro_home.rglob("rollout-*.jsonl"))
     assert len(files) == 1 and '"hi"' in files[0].read_text()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_patch_dialog_shows_every_choice_at_80x24(
+    make_app: AppFactory, server: FakeModelServer, repo: Path, size: tuple[int, int]
+) -> None:
+    from textual.widgets import OptionList
+
+    from burro.frontends.tui.screens.approval import ApprovalScreen
+
+    body = "".join(f"+line {i}\n" for i in range(60))
+    patch = f"*** Begin Patch\n*** Add File: big.txt\n{body}*** End Patch\n"
+    server.add_turns(
+        Turn([Call("apply_patch", {"input": patch})]),
+        Turn([Text("done")]),
+    )
+    app = make_app(approval="untrusted", sandbox="read-only")
+    async with app.run_test(size=size) as pilot:
+        await wait_for(lambda: app.ready)
+        app.composer.text = "add the file"
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, ApprovalScreen))
+        await pilot.pause()
+        choices = app.screen.query_one("#choices", OptionList)
+        labels = [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
+        assert labels[2].startswith("No") and labels[2].endswith("(n)")
+        assert labels[3].endswith("(esc)")
+        screen_region = app.screen.region
+        assert choices.region.height >= 4  # one line per choice, none scrolled away
+        assert screen_region.contains_region(choices.region), (choices.region, screen_region)
+        await pilot.press("n")
+        await wait_for(lambda: not app.running)
+    assert not (repo / "big.txt").exists()
