@@ -116,7 +116,7 @@ def test_max_turns_budget(repo: Path, burro_home: Path, server: FakeModelServer)
     )
     assert res.code == 1
     last = res.events()[-1]
-    assert last["type"] == "turn.failed" and "--max-turns 2" in last["error"]["message"]
+    assert last["type"] == "turn.failed" and "limit of 2 model requests" in last["error"]["message"]
     assert len(server.requests) == 2
 
 

@@ -42,3 +42,34 @@ def test_version_and_exec_paths_import_nothing_heavy() -> None:
     )
     mods = _imported_modules(code)
     assert not (mods & set(HEAVY)), f"heavy imports on the startup path: {mods & set(HEAVY)}"
+
+
+def _burro_imports(path: Path) -> set[str]:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return found
+
+
+def test_above_core_only_core_api_is_imported() -> None:
+    """An allow-list: front ends, review and the CLI may import `burro.core.api` and
+    nothing else of `burro.core` (a new core module is covered without editing a list)."""
+    offenders = []
+    above = [ROOT / "src/burro/cli.py", *(ROOT / "src/burro/frontends").rglob("*.py")]
+    review = ROOT / "src/burro/review"
+    if review.is_dir():
+        above.extend(review.rglob("*.py"))
+    for path in above:
+        for mod in _burro_imports(path):
+            if mod == "burro.core" or (
+                mod.startswith("burro.core.") and not mod.startswith("burro.core.api")
+            ):
+                offenders.append(f"{path.relative_to(ROOT)}: {mod}")
+    assert not offenders, "use burro.core.api instead:\n" + "\n".join(sorted(offenders))

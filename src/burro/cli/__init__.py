@@ -239,7 +239,8 @@ def sessions_list(all_dirs: bool, limit: int, json_mode: bool) -> None:
     from pathlib import Path
 
     from burro.config import burro_home
-    from burro.core.api import age, list_sessions
+    from burro.core.api import list_sessions
+    from burro.util.timefmt import age
 
     found = list_sessions(burro_home(os.environ), cwd=None if all_dirs else Path.cwd(), limit=limit)
     if not found:

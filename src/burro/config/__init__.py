@@ -1,7 +1,15 @@
 """Layered settings: config.toml, profiles, ``-c`` overrides -> one frozen Settings."""
 
 from burro.config.errors import ConfigError
-from burro.config.settings import Settings, burro_home, load_settings
+from burro.config.settings import Settings, burro_home, load_settings, switch_model
 from burro.config.types import ModelInfo, ProviderInfo
 
-__all__ = ["ConfigError", "ModelInfo", "ProviderInfo", "Settings", "burro_home", "load_settings"]
+__all__ = [
+    "ConfigError",
+    "ModelInfo",
+    "ProviderInfo",
+    "Settings",
+    "burro_home",
+    "load_settings",
+    "switch_model",
+]

@@ -55,3 +55,15 @@ def model_info(slug: str) -> ModelInfo:
         known = entry is not None
     merged = {**data.get("default", {}), **(entry or {}), "slug": slug, "known": known}
     return msgspec.convert(merged, ModelInfo)
+
+
+def native_providers() -> frozenset[str]:
+    """Built-in providers some model in the table is tied to (its native provider)."""
+    models: dict[str, dict[str, Any]] = _data("models.toml").get("models", {})
+    return frozenset(p for entry in models.values() for p in entry.get("providers", ()))
+
+
+def known_models() -> list[str]:
+    """Every slug listed in the model table."""
+    models = _data("models.toml").get("models", {})
+    return sorted(models) if isinstance(models, dict) else []

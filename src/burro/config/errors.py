@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from burro.protocol.common import ErrorInfo
+from burro.protocol.errors import BurroError, ErrorCode
 
 
-class ConfigError(Exception):
+class ConfigError(BurroError):
     """Bad configuration: a one-line message that names the key and says what to do."""
 
-    def to_error_info(self) -> ErrorInfo:
-        return ErrorInfo(code="config", message=str(self), retryable=False)
+    code: ErrorCode = "config"

@@ -10,10 +10,7 @@ from typing import Any, Literal
 import msgspec
 
 from burro.config.errors import ConfigError
-from burro.protocol.common import ReasoningEffort, ReasoningSummary
-
-ApprovalPolicy = Literal["untrusted", "on-failure", "on-request", "never"]
-SandboxMode = Literal["read-only", "workspace-write", "danger-full-access"]
+from burro.protocol.common import ApprovalPolicy, ReasoningEffort, ReasoningSummary, SandboxMode
 
 
 class SandboxWorkspaceWrite(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

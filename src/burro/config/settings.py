@@ -16,11 +16,9 @@ import msgspec
 from burro.config.catalog import builtin_providers, model_info, provider_from_table
 from burro.config.errors import ConfigError
 from burro.config.layers import (
-    ApprovalPolicy,
     ConfigFile,
     Layer,
     RuleConfig,
-    SandboxMode,
     deep_merge,
     drop_codex_only,
     explain_validation,
@@ -29,7 +27,7 @@ from burro.config.layers import (
     set_path,
 )
 from burro.config.types import ModelInfo, ProviderInfo
-from burro.protocol.common import ReasoningEffort, ReasoningSummary
+from burro.protocol.common import ApprovalPolicy, ReasoningEffort, ReasoningSummary, SandboxMode
 
 DEFAULT_MODEL = "gpt-5.5"
 DEFAULT_PROVIDER = "openai"
@@ -61,6 +59,8 @@ class Settings:
     env_keep: tuple[str, ...] = ()
     add_dirs: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    # Every provider table known (built-in merged with config.toml), for model switches.
+    provider_tables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def context_window(self) -> int:
@@ -191,4 +191,52 @@ def load_settings(
         ),
         add_dirs=tuple(str((cwd / d).resolve()) for d in add_dirs),
         warnings=tuple(warnings),
+        provider_tables=tables,
+    )
+
+
+def switch_model(
+    settings: Settings, model: str, *, provider: str | None, env: Mapping[str, str]
+) -> Settings:
+    """Settings for ``model`` mid-session: its metadata, tools and provider. A model
+    another built-in provider serves natively moves to that provider when its key is set;
+    otherwise the switch is refused with the reason (ConfigError)."""
+    from dataclasses import replace
+
+    from burro.config.catalog import native_providers
+
+    info = model_info(model)
+    provider_id = provider or settings.provider_id
+    natives = native_providers()
+    if (
+        provider is None
+        and info.providers
+        and provider_id in natives
+        and provider_id not in info.providers
+    ):
+        provider_id = info.providers[0]
+    table = settings.provider_tables.get(provider_id)
+    if table is None:
+        known = ", ".join(sorted(settings.provider_tables)) or "none"
+        raise ConfigError(f"cannot switch to provider `{provider_id}`: unknown (known: {known})")
+    provider_info = provider_from_table(provider_id, dict(table))
+    if provider_id != settings.provider_id and provider_info.requires_api_key:
+        key = provider_info.env_key
+        if key and not env.get(key):
+            raise ConfigError(
+                f"cannot switch to {model}: it is served by provider `{provider_id}`, "
+                f"and {key} is not set"
+            )
+    effort = settings.effort if info.supports_reasoning else None
+    if info.supports_reasoning and effort is None:
+        effort = info.default_reasoning_effort
+    summary = settings.summary or info.default_reasoning_summary
+    return replace(
+        settings,
+        model=model,
+        model_info=info,
+        provider_id=provider_id,
+        provider=provider_info,
+        effort=effort,
+        summary=summary if info.supports_reasoning_summaries else None,
     )

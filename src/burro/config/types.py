@@ -56,4 +56,6 @@ class ModelInfo(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields
     # Model-facing cap on one tool output, in bytes.
     tool_output_bytes: int = 10_000
     max_output_tokens: int | None = None
+    # Built-in providers that serve this model natively (empty: any provider).
+    providers: tuple[str, ...] = ()
     known: bool = True

@@ -8,15 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from burro.core.errors import AbortTurn
 from burro.protocol.common import FileChange
 from burro.sandbox import NoSandbox, Sandbox, assess, offer_unsandboxed_retry
 
 if TYPE_CHECKING:
     from burro.core.state import SessionState
-
-
-class AbortTurn(Exception):
-    """The user answered an approval with "abort": the whole turn stops."""
 
 
 @dataclass

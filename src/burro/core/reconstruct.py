@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from burro.core.errors import RolloutError
 from burro.core.rollout import (
     CompactedLine,
     EventLine,
@@ -12,11 +13,20 @@ from burro.core.rollout import (
     MetaLine,
     SessionMeta,
     ToolOutputLine,
+    decode_lines,
     read_lines,
 )
+from burro.core.store import RolloutStore
 from burro.core.tool_runtime import output_item
 from burro.protocol.common import PlanStep, TokenUsage
-from burro.protocol.events import PlanUpdate, TokenCount
+from burro.protocol.events import (
+    PlanUpdate,
+    TokenCount,
+    TurnAborted,
+    TurnComplete,
+    TurnFailed,
+    TurnStarted,
+)
 from burro.protocol.items import (
     CustomToolCall,
     CustomToolCallOutput,
@@ -43,23 +53,28 @@ class Restored:
     usage: TokenUsage = field(default_factory=TokenUsage)
     plan: list[PlanStep] = field(default_factory=list)
     context_items: int = 0
+    # The last event sequence number written (numbering continues after it).
+    last_seq: int = 0
+    # The last turn started but never ended (burro stopped mid-turn).
+    pending_turn: bool = False
 
 
-class RolloutError(Exception):
-    """The rollout file cannot be used (missing, empty, or no session meta)."""
-
-
-def restore(path: Path) -> Restored:
+def restore(source: Path | RolloutStore) -> Restored:
     meta: SessionMeta | None = None
     history: list[Item] = []
     open_calls: dict[str, ToolCallItem] = {}
     ready: dict[str, Item] = {}
     usage = TokenUsage()
     plan: list[PlanStep] = []
+    last_seq = 0
+    pending_turn = False
+    where = source if isinstance(source, Path) else source.location
     try:
-        lines = list(read_lines(path))
+        lines = list(
+            read_lines(source) if isinstance(source, Path) else decode_lines(source.read())
+        )
     except OSError as exc:
-        raise RolloutError(f"cannot read session file {path}: {exc.strerror}") from exc
+        raise RolloutError(f"cannot read session file {where}: {exc.strerror}") from exc
     for line in lines:
         if isinstance(line, ItemLine):
             item = line.payload
@@ -77,6 +92,11 @@ def restore(path: Path) -> Restored:
             ready.clear()
         elif isinstance(line, EventLine):
             ev = line.payload
+            last_seq = max(last_seq, line.seq)
+            if isinstance(ev, TurnStarted):
+                pending_turn = True
+            elif isinstance(ev, TurnComplete | TurnAborted | TurnFailed):
+                pending_turn = False
             if isinstance(ev, TokenCount):
                 usage = ev.session_total
             elif isinstance(ev, PlanUpdate):
@@ -84,7 +104,7 @@ def restore(path: Path) -> Restored:
         elif isinstance(line, MetaLine) and meta is None:
             meta = line.payload
     if meta is None:
-        raise RolloutError(f"{path} is not a burro session file (no session meta line)")
+        raise RolloutError(f"{where} is not a burro session file (no session meta line)")
     recovered: list[Item] = []
     for call_id, call in open_calls.items():
         out = ready.get(call_id)
@@ -100,6 +120,8 @@ def restore(path: Path) -> Restored:
         usage=usage,
         plan=plan,
         context_items=_context_len(history),
+        last_seq=last_seq,
+        pending_turn=pending_turn,
     )
 
 

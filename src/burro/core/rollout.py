@@ -5,13 +5,13 @@ being streamed, and a torn last line is skipped on read."""
 from __future__ import annotations
 
 import datetime as _dt
-import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import msgspec
 
-from burro.protocol.events import Event
+from burro.core.store import RolloutStore
+from burro.protocol.events import Event, TurnContext
 from burro.protocol.items import Item, ToolOutputItem
 
 
@@ -49,6 +49,7 @@ class ItemLine(_Line, tag="item"):
 
 class EventLine(_Line, tag="event"):
     payload: Event
+    seq: int = 0  # the event's sequence number in the session (0 in older files)
 
 
 class CompactedLine(_Line, tag="compacted"):
@@ -76,49 +77,43 @@ def rollout_path(home: Path, session_id: str, *, when: _dt.datetime | None = Non
 
 
 class RolloutWriter:
-    """Appends lines with one ``write`` each (O_APPEND), so lines never interleave.
+    """Encodes rollout lines and appends each to a ``RolloutStore`` in one call.
 
-    ``deferred``: no file until the first event (a turn started): a session that is
-    opened and closed without a turn leaves nothing behind to win ``resume --last``."""
+    ``deferred``: the meta line and the initial context are held back until the first
+    event (a turn started), so a session opened and closed without a turn stores nothing
+    (and does not win ``resume --last``)."""
 
-    def __init__(self, path: Path, *, deferred: bool = False) -> None:
-        self.path = path
-        self._fd = -1
+    def __init__(self, store: RolloutStore, *, deferred: bool = False) -> None:
+        self.store = store
         self._enc = msgspec.json.Encoder()
-        self._pending: list[bytes] | None = [] if deferred else None
-        if not deferred:
-            self._open()
+        self._held: list[bytes] | None = [] if deferred else None
 
-    def _open(self) -> None:
-        path = self.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        # A torn last line from a crash must not glue itself to our first line.
-        if os.fstat(self._fd).st_size > 0:
-            with path.open("rb") as fh:
-                fh.seek(-1, os.SEEK_END)
-                if fh.read(1) != b"\n":
-                    os.write(self._fd, b"\n")
+    @property
+    def location(self) -> str:
+        return self.store.location
 
-    def _write(self, line: Line, *, materialize: bool = True) -> None:
+    def _write(self, line: Line, *, hold: bool = False) -> None:
         data = self._enc.encode(line) + b"\n"
-        if self._pending is not None:
-            if not materialize:
-                self._pending.append(data)
+        if self._held is not None:
+            if hold:
+                self._held.append(data)
                 return
-            pending, self._pending = self._pending, None
-            self._open()
-            data = b"".join([*pending, data])
-        os.write(self._fd, data)
+            held, self._held = self._held, None
+            for earlier in held:
+                self.store.append(earlier)
+        self.store.append(data)
 
     def meta(self, meta: SessionMeta) -> None:
-        self._write(MetaLine(ts=now_iso(), payload=meta), materialize=False)
+        self._write(MetaLine(ts=now_iso(), payload=meta), hold=True)
 
     def item(self, item: Item) -> None:
-        self._write(ItemLine(ts=now_iso(), payload=item), materialize=False)
+        self._write(ItemLine(ts=now_iso(), payload=item), hold=True)
 
-    def event(self, event: Event) -> None:
-        self._write(EventLine(ts=now_iso(), payload=event))
+    def event(self, event: Event, *, seq: int = 0) -> None:
+        # The settings in effect are recorded before any turn: held back like the meta.
+        self._write(
+            EventLine(ts=now_iso(), payload=event, seq=seq), hold=isinstance(event, TurnContext)
+        )
 
     def tool_output(self, item: ToolOutputItem) -> None:
         self._write(ToolOutputLine(ts=now_iso(), payload=item))
@@ -127,24 +122,26 @@ class RolloutWriter:
         self._write(CompactedLine(ts=now_iso(), payload=compacted))
 
     def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        self.store.close()
 
 
 _DECODER = msgspec.json.Decoder(Line)
 
 
-def read_lines(path: Path) -> Iterator[Line]:
+def decode_lines(raw_lines: Iterable[bytes]) -> Iterator[Line]:
     """Every decodable line; an undecodable line (a torn write) is skipped."""
+    for raw in raw_lines:
+        if not raw.strip():
+            continue
+        try:
+            yield _DECODER.decode(raw)
+        except msgspec.DecodeError:
+            continue
+
+
+def read_lines(path: Path) -> Iterator[Line]:
     with path.open("rb") as fh:
-        for raw in fh:
-            if not raw.strip():
-                continue
-            try:
-                yield _DECODER.decode(raw)
-            except msgspec.DecodeError:
-                continue
+        yield from decode_lines(fh)
 
 
 def read_meta(path: Path) -> SessionMeta | None:

@@ -1,20 +1,28 @@
-"""The session actor: front ends ``submit`` Ops and read Events; one turn at a time."""
+"""The session actor: front ends ``submit`` Ops and read Events; one turn at a time.
+
+The actor is also the session boundary: whatever a turn raises becomes a ``TurnFailed``
+event with a typed error code, and the session stays usable."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 
+from burro.core.bus import EventBus
 from burro.core.compact_task import run_compaction
 from burro.core.context import permissions_message
 from burro.core.errors import CoreError
 from burro.core.snapshot import restore_snapshot, take_snapshot
 from burro.core.state import SessionState
+from burro.core.store import RolloutWriteError
 from burro.core.turn import Turn
+from burro.protocol.common import ErrorInfo
+from burro.protocol.errors import BurroError
 from burro.protocol.events import (
     AgentMessage,
     CompletionNudge,
     ContextCompacted,
+    Error,
     Event,
     ExecCommandEnd,
     PatchApplyEnd,
@@ -25,6 +33,7 @@ from burro.protocol.events import (
     ToolCallEnd,
     TurnAborted,
     TurnComplete,
+    TurnContext,
     TurnFailed,
     TurnStarted,
     UndoComplete,
@@ -59,18 +68,38 @@ PERSISTED_EVENTS = (
     TokenCount,
     ContextCompacted,
     CompletionNudge,
+    TurnContext,
 )
+
+
+def error_info(exc: BaseException) -> ErrorInfo:
+    """How any exception reaches a front end: typed when it is one of ours."""
+    if isinstance(exc, BurroError):
+        return exc.to_error_info()
+    detail = str(exc) or type(exc).__name__
+    return ErrorInfo(
+        code="internal",
+        message=f"internal error ({type(exc).__name__}: {detail}); the session is still usable",
+    )
 
 
 class Session:
     def __init__(
-        self, state: SessionState, *, configured: SessionConfigured, warnings: list[str]
+        self,
+        state: SessionState,
+        *,
+        configured: SessionConfigured,
+        warnings: list[str],
+        bus: EventBus,
+        continue_pending: bool = False,
     ) -> None:
         self._ops: asyncio.Queue[Op] = asyncio.Queue()
-        self._events: asyncio.Queue[Event] = asyncio.Queue()
         self._configured = configured
         self._warnings = warnings
+        self._continue_pending = continue_pending
         self._turn: asyncio.Task[None] | None = None
+        self.bus = bus
+        self.write_error: RolloutWriteError | None = None
         state.emit = self._publish
         self.state = state
 
@@ -78,30 +107,47 @@ class Session:
     def submit(self, op: Op) -> None:
         self._ops.put_nowait(op)
 
-    async def next_event(self) -> Event:
-        return await self._events.get()
+    @property
+    def turn_running(self) -> bool:
+        return self._turn is not None and not self._turn.done()
 
     def _publish(self, event: Event) -> None:
+        """Number the event, persist it when it matters, and fan it out. Never raises:
+        a failed write is remembered (the turn's own writes fail it) and the event still
+        reaches every reader."""
         if isinstance(event, PlanUpdate):
             self.state.plan = list(event.plan)
-        if isinstance(event, PERSISTED_EVENTS) and self.state.rollout is not None:
-            self.state.rollout.event(event)
-        self._events.put_nowait(event)
+        env = self.bus.publish(event)
+        rollout = self.state.rollout
+        if isinstance(event, PERSISTED_EVENTS) and rollout is not None:
+            try:
+                rollout.event(event, seq=env.seq)
+            except RolloutWriteError as exc:
+                self.write_error = exc
 
     # -- the actor loop ------------------------------------------------------------------
     async def run(self) -> None:
         self._publish(self._configured)
+        self._publish(self.state.turn_context())
         for text in self._warnings:
             self._publish(Warning(message=text))
+        if self._continue_pending:
+            self._start_turn(Turn(self.state, turn_id=_turn_id(), op=None))
         try:
             while True:
                 op = await self._ops.get()
                 if isinstance(op, Shutdown):
                     break
-                await self._handle(op)
+                try:
+                    await self._handle(op)
+                except Exception as exc:  # the boundary: report, stay usable
+                    self._publish(Error(error=error_info(exc)))
         finally:
             await self._stop_turn()
-            await self.state.client.aclose()
+            try:
+                await self.state.client.aclose()
+            except Exception as exc:
+                self._publish(Warning(message=f"closing the model client failed: {exc}"))
             if self.state.rollout is not None:
                 self.state.rollout.close()
             self._publish(ShutdownComplete())
@@ -109,24 +155,17 @@ class Session:
     async def _handle(self, op: Op) -> None:
         st = self.state
         if isinstance(op, UserTurn):
-            if self._turn is not None and not self._turn.done():
+            if self.turn_running:
                 # Input typed during a turn joins that turn.
                 st.pending_input.append(Message(role="user", content=list(op.items)))
                 return
-            turn = Turn(st, turn_id=f"turn_{uuid.uuid4().hex[:12]}", op=op)
-            self._turn = asyncio.create_task(self._run_turn(turn), name="burro-turn")
+            self._start_turn(Turn(st, turn_id=_turn_id(), op=op))
         elif isinstance(op, Interrupt):
             await self._stop_turn()
         elif isinstance(op, OverrideTurnContext):
-            self._override_permissions(op)
-            if op.effort is not None:
-                st.effort = op.effort
-            if op.summary is not None:
-                st.summary = op.summary
-            if op.model is not None:
-                st.model = op.model
+            self._override(op)
         elif isinstance(op, Compact):
-            if self._turn is not None and not self._turn.done():
+            if self.turn_running:
                 st.compact_requested = True  # the running turn compacts before its next step
                 return
             self._turn = asyncio.create_task(self._compact_now(), name="burro-compact")
@@ -136,15 +175,30 @@ class Session:
         elif isinstance(op, Undo):
             await self._undo()
 
+    def _start_turn(self, turn: Turn) -> None:
+        self._turn = asyncio.create_task(self._run_turn(turn), name="burro-turn")
+
     async def _run_turn(self, turn: Turn) -> None:
         st = self.state
-        if st.options.undo_snapshots:
-            st.snapshot = await asyncio.to_thread(take_snapshot, st.settings.cwd)
-        await turn.run()
+        self.write_error = None
+        try:
+            if st.options.undo_snapshots:
+                st.snapshot = await asyncio.to_thread(take_snapshot, st.settings.cwd)
+            await turn.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the boundary: any failure ends the turn visibly
+            await turn.stop_tools()
+            if not turn.started:
+                self._publish(TurnStarted(turn_id=turn.turn_id))
+            self._publish(TurnFailed(turn_id=turn.turn_id, error=error_info(exc), usage=turn.usage))
+            return
+        if self.write_error is not None:
+            self._publish(Warning(message=str(self.write_error), turn_id=turn.turn_id))
 
     async def _undo(self) -> None:
         st = self.state
-        if self._turn is not None and not self._turn.done():
+        if self.turn_running:
             self._publish(
                 UndoComplete(success=False, message="a turn is running; interrupt it first")
             )
@@ -166,10 +220,31 @@ class Session:
             UndoComplete(success=result.success, message=result.message, restored=result.restored)
         )
 
-    def _override_permissions(self, op: OverrideTurnContext) -> None:
+    def _override(self, op: OverrideTurnContext) -> None:
+        st = self.state
+        changed = False
+        if (op.model is not None and op.model != st.model) or op.provider is not None:
+            try:
+                st.switch_model(op.model or st.model, provider=op.provider)
+            except BurroError as exc:
+                self._publish(Error(error=error_info(exc)))
+            else:
+                changed = True
+        if op.effort is not None:
+            st.effort = op.effort
+            changed = True
+        if op.summary is not None:
+            st.summary = op.summary
+            changed = True
+        if self._override_permissions(op):
+            changed = True
+        if changed:
+            self._publish(st.turn_context())
+
+    def _override_permissions(self, op: OverrideTurnContext) -> bool:
         st = self.state
         if op.approval_policy is None and op.sandbox_mode is None:
-            return
+            return False
         old = (st.approval_policy, st.sandbox_mode)
         st.approval_policy = op.approval_policy or st.approval_policy
         st.sandbox_mode = op.sandbox_mode or st.sandbox_mode
@@ -179,20 +254,27 @@ class Session:
             st.approval_policy, st.sandbox_mode = old
             st.configure_sandbox()
             self._publish(Warning(message=str(exc)))
-            return
+            return False
         # The model learns of the change from a new message; history is never rewritten.
         st.record(
             permissions_message(st.sandbox_mode, st.approval_policy, st.policy.network_access)
         )
+        return True
 
     async def _compact_now(self) -> None:
-        turn_id = f"turn_{uuid.uuid4().hex[:12]}"
+        turn_id = _turn_id()
         st = self.state
         self._publish(TurnStarted(turn_id=turn_id, model_context_window=st.settings.context_window))
-        prompt = Turn(st, turn_id=turn_id, op=UserTurn(items=[])).prompt()
-        await run_compaction(
-            st, turn_id=turn_id, prompt=prompt, tokens=st.context_tokens(), automatic=False
-        )
+        try:
+            prompt = Turn(st, turn_id=turn_id, op=UserTurn(items=[])).prompt()
+            await run_compaction(
+                st, turn_id=turn_id, prompt=prompt, tokens=st.context_tokens(), automatic=False
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._publish(TurnFailed(turn_id=turn_id, error=error_info(exc)))
+            return
         self._publish(TurnComplete(turn_id=turn_id))
 
     async def _stop_turn(self) -> None:
@@ -201,3 +283,7 @@ class Session:
             return
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+def _turn_id() -> str:
+    return f"turn_{uuid.uuid4().hex[:12]}"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 from pathlib import Path
 
 import msgspec
 
+from burro.core.errors import SessionNotFound
 from burro.core.rollout import EventLine, SessionMeta, read_meta
 from burro.protocol.events import UserMessageEvent
 
@@ -20,10 +20,6 @@ class SessionInfo(msgspec.Struct, kw_only=True):
     modified: float
     first_prompt: str = ""
     forked_from: str | None = None
-
-
-class SessionNotFound(Exception):
-    """No saved session matches; the message says how to list them."""
 
 
 def _files(home: Path) -> list[Path]:
@@ -86,7 +82,7 @@ def find_session(home: Path, key: str) -> Path:
         return as_path
     matches = [p for p in _files(home) if p.stem.endswith(key) or _id_of(p).startswith(key)]
     if not matches:
-        raise SessionNotFound(f"no saved session matches `{key}`; see `burro sessions list --all`")
+        raise SessionNotFound(f"no saved session matches `{key}`")
     ids = {_id_of(p) for p in matches}
     if len(ids) > 1:
         raise SessionNotFound(f"`{key}` matches {len(ids)} sessions; give more of the id")
@@ -97,18 +93,10 @@ def last_session(home: Path, *, cwd: Path | None) -> Path:
     found = list_sessions(home, cwd=cwd, limit=1)
     if not found:
         where = f" in {cwd}" if cwd else ""
-        raise SessionNotFound(f"no saved session{where}; use --all to look everywhere")
+        raise SessionNotFound(f"no saved session{where}")
     return Path(found[0].path)
 
 
 def _id_of(path: Path) -> str:
     # rollout-YYYY-MM-DDThh-mm-ss-<uuid>.jsonl: the uuid is the last 36 characters.
     return path.stem[-36:]
-
-
-def age(modified: float, *, now: float | None = None) -> str:
-    delta = (now or _dt.datetime.now().timestamp()) - modified
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if delta >= size:
-            return f"{int(delta // size)}{unit} ago"
-    return "just now"

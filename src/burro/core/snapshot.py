@@ -4,12 +4,13 @@ user's index, branches and stash are never touched."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 from pathlib import Path
 
 import msgspec
+
+from burro.core.git import GitError, repo_root, run_git
 
 
 class UndoResult(msgspec.Struct, kw_only=True):
@@ -21,25 +22,7 @@ class UndoResult(msgspec.Struct, kw_only=True):
 def _git(
     root: Path, *args: str, index: str, input: bytes | None = None
 ) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "GIT_INDEX_FILE": index, "GIT_OPTIONAL_LOCKS": "0"}
-    return subprocess.run(
-        ["git", "-C", str(root), *args],
-        env=env,
-        input=input,
-        capture_output=True,
-        check=False,
-        timeout=60,
-    )
-
-
-def repo_root(cwd: Path) -> Path | None:
-    out = subprocess.run(
-        ["git", "-C", str(cwd), "rev-parse", "--show-toplevel"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return Path(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
+    return run_git(root, *args, env={"GIT_INDEX_FILE": index}, input=input)
 
 
 def _tree(root: Path) -> str | None:
@@ -56,7 +39,10 @@ def take_snapshot(cwd: Path) -> tuple[Path, str] | None:
     root = repo_root(cwd)
     if root is None:
         return None
-    tree = _tree(root)
+    try:
+        tree = _tree(root)
+    except GitError:
+        return None  # no snapshot (undo says so) rather than a failed turn
     return (root, tree) if tree else None
 
 
@@ -70,22 +56,7 @@ def restore_snapshot(root: Path, tree: str) -> UndoResult:
         return UndoResult(
             success=True, message="nothing to undo: no file changed since the snapshot"
         )
-    diff = subprocess.run(
-        [
-            "git",
-            "-C",
-            str(root),
-            "diff-tree",
-            "-r",
-            "--no-renames",
-            "--name-status",
-            "-z",
-            tree,
-            now,
-        ],
-        capture_output=True,
-        check=False,
-    )
+    diff = run_git(root, "diff-tree", "-r", "--no-renames", "--name-status", "-z", tree, now)
     fields = diff.stdout.decode(errors="surrogateescape").split("\0")
     changes = [(fields[i], fields[i + 1]) for i in range(0, len(fields) - 1, 2)]
     back = [path for status, path in changes if status != "A"]

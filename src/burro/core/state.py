@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from burro.config import Settings
-from burro.config.layers import ApprovalPolicy, SandboxMode
 from burro.core.approvals import Approvals
 from burro.core.errors import CoreError
 from burro.core.rollout import RolloutWriter
 from burro.models import ModelClient
-from burro.protocol.common import PlanStep, ReasoningEffort, ReasoningSummary, TokenUsage
-from burro.protocol.events import Event
+from burro.protocol.common import (
+    ApprovalPolicy,
+    PlanStep,
+    ReasoningEffort,
+    ReasoningSummary,
+    SandboxMode,
+    TokenUsage,
+)
+from burro.protocol.events import Event, TurnContext
 from burro.protocol.items import Item, Message
 from burro.sandbox import (
     NoSandbox,
@@ -79,6 +85,49 @@ class SessionState:
     rules: tuple[Rule, ...] = ()
     command_env: dict[str, str] = field(default_factory=dict)
     approvals: Approvals = field(default_factory=lambda: Approvals(lambda _e: None))
+    # Opens a client for another provider on a model switch; None when the client was
+    # injected (tests, embedders), which then serves every model.
+    client_factory: Callable[[Settings], ModelClient] | None = None
+    retired_clients: list[ModelClient] = field(default_factory=list)
+    # The session's own tool list (a review session); None follows the model's metadata.
+    tool_names: tuple[str, ...] | None = None
+
+    def turn_context(self) -> TurnContext:
+        s = self.settings
+        return TurnContext(
+            model=self.model,
+            provider=s.provider_id,
+            wire_api=s.provider.wire_api,
+            model_context_window=s.context_window,
+            sandbox_mode=self.sandbox_mode,
+            approval_policy=self.approval_policy,
+            network_access=self.policy.network_access,
+            reasoning_effort=self.effort,
+            reasoning_summary=self.summary,
+            tools=[spec.name for spec in self.registry.specs()],
+        )
+
+    def switch_model(self, model: str, *, provider: str | None) -> None:
+        """Re-resolve the model's metadata, tools and provider (a new client when the
+        provider changes). Raises ConfigError, with the reason, when it cannot."""
+        from burro.config import switch_model
+
+        new = switch_model(self.settings, model, provider=provider, env=self.env)
+        client = self.client
+        if self.client_factory is not None and (
+            new.provider_id != self.settings.provider_id or new.provider != self.settings.provider
+        ):
+            client = self.client_factory(new)
+        registry = self.registry
+        if self.tool_names is None:
+            registry = build_tools(new, None)
+        old_client = self.client
+        self.settings, self.client, self.registry = new, client, registry
+        self.model = new.model
+        self.effort = new.effort if new.model_info.supports_reasoning else None
+        self.summary = new.summary
+        if old_client is not client:
+            self.retired_clients.append(old_client)
 
     def configure_sandbox(self) -> None:
         """(Re)build the sandbox, rules and command environment from the current modes.
@@ -151,3 +200,14 @@ class SessionState:
             supports_images=self.settings.model_info.supports_images,
             output_limit_bytes=self.settings.tool_output_bytes,
         )
+
+
+def build_tools(settings: Settings, names: Sequence[str] | None) -> ToolRegistry:
+    """The tools of a session: ``names`` when given, else the model's own list."""
+    from burro.tools import build_registry
+
+    return build_registry(
+        list(names if names is not None else settings.model_info.tools),
+        apply_patch_freeform=settings.model_info.apply_patch_tool == "freeform"
+        and settings.provider.wire_api == "responses",
+    )

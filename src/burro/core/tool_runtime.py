@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from burro.core.errors import AbortTurn
 from burro.core.guard import (
-    AbortTurn,
     display,
     gate_command,
     gate_patch,

@@ -9,7 +9,7 @@ from typing import Any
 
 from burro.core.compact_task import run_compaction
 from burro.core.context import data_text
-from burro.core.guard import AbortTurn
+from burro.core.errors import AbortTurn, TurnFailedError
 from burro.core.state import SessionState
 from burro.core.tool_runtime import ToolRuntime, aborted_output
 from burro.models import ModelError
@@ -34,31 +34,33 @@ from burro.protocol.ops import UserTurn
 from burro.util.backoff import backoff_delay
 
 
-class TurnFailedError(Exception):
-    def __init__(self, info: ErrorInfo) -> None:
-        super().__init__(info.message)
-        self.info = info
-
-
 class Turn:
-    def __init__(self, state: SessionState, *, turn_id: str, op: UserTurn) -> None:
+    """One turn. ``op`` is the user's input; None continues a turn that was cut short
+    (burro stopped mid-turn) from the recorded history, with no new user message."""
+
+    def __init__(self, state: SessionState, *, turn_id: str, op: UserTurn | None) -> None:
         self.state = state
         self.turn_id = turn_id
-        self.op = op
+        self.op = op or UserTurn(items=[])
+        self._continues = op is None
         self.usage = TokenUsage()
         self.last_message: str | None = None
+        self.started = False
+        self._answered = False
         self._runtime: ToolRuntime | None = None
         self._recorded: set[str] = set()
 
     # -- entry point -------------------------------------------------------------------
     async def run(self) -> None:
         st = self.state
+        self.started = True
         self._emit(
             TurnStarted(turn_id=self.turn_id, model_context_window=st.settings.context_window)
         )
-        msg = Message(role="user", content=list(self.op.items))
-        st.record(msg)
-        self._emit(UserMessageEvent(turn_id=self.turn_id, text=msg.text()))
+        if not self._continues:
+            msg = Message(role="user", content=list(self.op.items))
+            st.record(msg)
+            self._emit(UserMessageEvent(turn_id=self.turn_id, text=msg.text()))
         nudges = 0
         try:
             first = True
@@ -111,13 +113,13 @@ class Turn:
         opts = st.options
         reason = None
         if opts.max_turns is not None and st.requests >= opts.max_turns:
-            reason = f"--max-turns {opts.max_turns} model requests"
+            reason = f"the limit of {opts.max_turns} model requests"
         total = st.usage.input_tokens + st.usage.output_tokens
         if opts.max_tokens is not None and total >= opts.max_tokens:
-            reason = f"--max-tokens {opts.max_tokens} tokens ({total} used)"
+            reason = f"the limit of {opts.max_tokens} tokens ({total} used)"
         minutes = (time.monotonic() - st.started_at) / 60
         if opts.max_minutes is not None and minutes >= opts.max_minutes:
-            reason = f"--max-minutes {opts.max_minutes:g} minutes"
+            reason = f"the limit of {opts.max_minutes:g} minutes"
         if reason:
             raise TurnFailedError(
                 ErrorInfo(
@@ -152,12 +154,26 @@ class Turn:
         )
 
     async def _sample_with_retries(self) -> bool:
-        provider = self.state.settings.provider
+        st = self.state
+        provider = st.settings.provider
         attempt = 0
+        compacted = False
+        empty_retried = False
         while True:
             try:
-                return await self._sample_once(self.prompt())
+                follow_up, answered = await self._sample_once(self.prompt())
             except ModelError as exc:
+                if exc.code == "context_window_exceeded" and not compacted:
+                    # The provider says the request no longer fits: compact, then retry once.
+                    compacted = True
+                    await run_compaction(
+                        st,
+                        turn_id=self.turn_id,
+                        prompt=self.prompt(),
+                        tokens=st.context_tokens(),
+                        automatic=True,
+                    )
+                    continue
                 if not exc.retryable:
                     raise TurnFailedError(exc.to_error_info()) from exc
                 if attempt >= provider.stream_max_retries:
@@ -182,8 +198,31 @@ class Turn:
                     )
                 )
                 await asyncio.sleep(delay)
+                continue
+            if answered or follow_up:
+                return follow_up
+            if empty_retried:
+                raise TurnFailedError(
+                    ErrorInfo(
+                        code="empty_response",
+                        message="the model returned an empty reply twice (no text, no tool "
+                        "call); try again, or another model",
+                    )
+                )
+            empty_retried = True
+            self._emit(
+                StreamRetry(
+                    turn_id=self.turn_id,
+                    attempt=1,
+                    max_attempts=1,
+                    delay_s=0.0,
+                    message="the model returned an empty reply; asking again",
+                )
+            )
 
-    async def _sample_once(self, prompt: Prompt) -> bool:
+    async def _sample_once(self, prompt: Prompt) -> tuple[bool, bool]:
+        """One request. Returns (tool calls ran, so the model must continue; the model
+        said something: text or tool calls)."""
         st = self.state
         runtime = ToolRuntime(
             st,
@@ -191,6 +230,7 @@ class Turn:
             on_output=st.rollout.tool_output if st.rollout is not None else None,
         )
         self._runtime = runtime
+        self._answered = False
         st.requests += 1
         failure: ModelError | None = None
         try:
@@ -201,7 +241,12 @@ class Turn:
         await self._drain(runtime)
         if failure is not None:
             raise failure
-        return bool(runtime.calls)
+        return bool(runtime.calls), bool(runtime.calls) or self._answered
+
+    def _note_answer(self, text: str) -> None:
+        self.last_message = text
+        if text.strip():
+            self._answered = True
 
     def _on_stream_event(self, ev: Any, runtime: ToolRuntime) -> None:
         tid = self.turn_id
@@ -215,8 +260,8 @@ class Turn:
             if isinstance(item, FunctionCall | CustomToolCall):
                 runtime.start(item)
             elif isinstance(item, Message) and item.role == "assistant":
-                self.last_message = item.text()
-                self._emit(AgentMessage(turn_id=tid, item_id=ev.item_id, text=self.last_message))
+                self._note_answer(item.text())
+                self._emit(AgentMessage(turn_id=tid, item_id=ev.item_id, text=item.text()))
             elif isinstance(item, Reasoning):
                 self._emit(ReasoningEvent(turn_id=tid, item_id=ev.item_id, text=item.text()))
         elif isinstance(ev, Completed) and ev.usage is not None:
@@ -242,6 +287,11 @@ class Turn:
             self._recorded.add(call.call_id)
 
     # -- interrupt -----------------------------------------------------------------------
+    async def stop_tools(self) -> None:
+        """Kill whatever this turn still runs (the boundary calls it after a failure)."""
+        if self._runtime is not None:
+            await self._runtime.cancel_all()
+
     async def _abort(self) -> None:
         runtime = self._runtime
         if runtime is not None:

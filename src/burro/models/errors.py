@@ -12,6 +12,7 @@ import msgspec
 
 from burro.config.types import ProviderInfo
 from burro.protocol.common import ErrorInfo
+from burro.protocol.errors import BurroError, ErrorCode
 
 MAX_DETAIL_CHARS = 300
 
@@ -36,7 +37,7 @@ _CONTEXT_HINTS = (
 )
 
 
-class ModelError(Exception):
+class ModelError(BurroError):
     """A failed model request, classified.
 
     ``code`` is one of: rate_limited, server_error, connection, stream_cut, idle_timeout,
@@ -47,7 +48,7 @@ class ModelError(Exception):
 
     def __init__(
         self,
-        code: str,
+        code: ErrorCode,
         message: str,
         *,
         retryable: bool | None = None,

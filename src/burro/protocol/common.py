@@ -11,6 +11,44 @@ ReasoningSummary = Literal["auto", "concise", "detailed", "none"]
 PlanStatus = Literal["pending", "in_progress", "completed"]
 FileChangeKind = Literal["add", "delete", "update"]
 WireApi = Literal["responses", "chat", "anthropic"]
+SandboxMode = Literal["read-only", "workspace-write", "danger-full-access"]
+ApprovalPolicy = Literal["untrusted", "on-failure", "on-request", "never"]
+ErrorCode = Literal[
+    # session and engine
+    "core",
+    "internal",
+    "budget_exceeded",
+    "session_not_found",
+    "session_locked",
+    "rollout_unreadable",
+    "rollout_write_failed",
+    "model_switch_refused",
+    "empty_response",
+    # configuration
+    "config",
+    # sandbox
+    "sandbox",
+    "sandbox_unavailable",
+    # tools
+    "tool",
+    "tool_config",
+    "patch_error",
+    "patch_parse_error",
+    "patch_apply_error",
+    # model providers
+    "rate_limited",
+    "server_error",
+    "connection",
+    "stream_cut",
+    "empty_stream",
+    "idle_timeout",
+    "malformed_response",
+    "bad_request",
+    "unauthorized",
+    "context_window_exceeded",
+    "quota_exceeded",
+    "not_found",
+]
 
 
 class TokenUsage(msgspec.Struct, kw_only=True, frozen=True):
@@ -35,7 +73,7 @@ class TokenUsage(msgspec.Struct, kw_only=True, frozen=True):
 class ErrorInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     """A classified error, safe to show to a user and to send over any front end."""
 
-    code: str
+    code: ErrorCode
     message: str
     retryable: bool = False
 

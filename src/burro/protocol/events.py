@@ -6,7 +6,14 @@ from typing import Literal
 
 import msgspec
 
-from burro.protocol.common import ErrorInfo, FileChange, PlanStep, TokenUsage
+from burro.protocol.common import (
+    ApprovalPolicy,
+    ErrorInfo,
+    FileChange,
+    PlanStep,
+    SandboxMode,
+    TokenUsage,
+)
 
 
 class _Ev(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=True):
@@ -23,6 +30,25 @@ class SessionConfigured(_Ev, tag="session_configured"):
     history_items: int = 0
     resumed: bool = False
     forked_from: str | None = None
+    sandbox_mode: SandboxMode | None = None
+    approval_policy: ApprovalPolicy | None = None
+    model_context_window: int | None = None
+
+
+class TurnContext(_Ev, tag="turn_context"):
+    """The settings in effect: emitted after SessionConfigured and after every change,
+    so a front end shows what the engine really uses (never what it asked for)."""
+
+    model: str
+    provider: str
+    wire_api: str
+    model_context_window: int
+    sandbox_mode: SandboxMode
+    approval_policy: ApprovalPolicy
+    network_access: bool = False
+    reasoning_effort: str | None = None
+    reasoning_summary: str | None = None
+    tools: list[str] = []
 
 
 class TurnStarted(_Ev, tag="turn_started"):
@@ -225,6 +251,7 @@ class ShutdownComplete(_Ev, tag="shutdown_complete"):
 
 Event = (
     SessionConfigured
+    | TurnContext
     | TurnStarted
     | TurnComplete
     | TurnAborted
@@ -253,3 +280,13 @@ Event = (
     | UndoComplete
     | ShutdownComplete
 )
+
+
+class EventEnvelope(msgspec.Struct, kw_only=True):
+    """An event as subscribers receive it: which session, and its place in the stream.
+    ``seq`` starts at 1 and grows by one per event for the whole life of the session
+    (resumes continue the numbering), so a reader resumes with ``subscribe(after=seq)``."""
+
+    session_id: str
+    seq: int
+    event: Event

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from burro.protocol.common import ReasoningEffort, ReasoningSummary
+from burro.protocol.common import ApprovalPolicy, ReasoningEffort, ReasoningSummary, SandboxMode
 from burro.protocol.items import ContentPart
 
 ReviewDecision = Literal["approved", "approved_for_session", "denied", "abort"]
@@ -27,10 +27,12 @@ class OverrideTurnContext(
     """Change settings for following turns (recorded in history, never rewriting it)."""
 
     model: str | None = None
+    # With ``model``: the provider to switch to (else the model's own provider is found).
+    provider: str | None = None
     effort: ReasoningEffort | None = None
     summary: ReasoningSummary | None = None
-    approval_policy: Literal["untrusted", "on-failure", "on-request", "never"] | None = None
-    sandbox_mode: Literal["read-only", "workspace-write", "danger-full-access"] | None = None
+    approval_policy: ApprovalPolicy | None = None
+    sandbox_mode: SandboxMode | None = None
 
 
 class Interrupt(msgspec.Struct, tag_field="type", tag="interrupt", kw_only=True):

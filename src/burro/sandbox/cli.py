@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 from typing import cast
 
+from burro.protocol.common import SandboxMode
 from burro.sandbox.errors import SandboxError
 from burro.sandbox.factory import make_sandbox
-from burro.sandbox.policy import SandboxMode, SandboxPolicy, filter_env, policy_for
+from burro.sandbox.policy import SandboxPolicy, filter_env, policy_for
 
 _MODES = ("read-only", "workspace-write", "danger-full-access")
 

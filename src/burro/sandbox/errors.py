@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from burro.protocol.common import ErrorInfo
+from burro.protocol.errors import BurroError, ErrorCode
 
 
-class SandboxError(Exception):
+class SandboxError(BurroError):
     """Something about sandboxing a command went wrong; the message says what to do."""
 
-    code = "sandbox"
-    retryable = False
-
-    def to_error_info(self) -> ErrorInfo:
-        return ErrorInfo(code=self.code, message=str(self), retryable=self.retryable)
+    code: ErrorCode = "sandbox"
 
 
 class SandboxUnavailable(SandboxError):
     """The platform sandbox tool is missing; burro never falls back to running unsandboxed."""
 
-    code = "sandbox_unavailable"
+    code: ErrorCode = "sandbox_unavailable"
 
 
 BWRAP_MISSING = (

@@ -22,13 +22,12 @@ from typing import Any, Literal
 
 import msgspec
 
+from burro.protocol.common import ApprovalPolicy, SandboxMode
 from burro.sandbox.command_safety import is_dangerous, is_known_safe, unwrap
 from burro.sandbox.errors import SandboxError
-from burro.sandbox.policy import SandboxMode
 from burro.sandbox.shell_parse import all_word_runs, shell_script, split_command
 
 Decision = Literal["allow", "prompt", "forbid"]
-ApprovalPolicy = Literal["untrusted", "on-failure", "on-request", "never"]
 
 _RANK: dict[str, int] = {"allow": 0, "prompt": 1, "forbid": 2}
 _INTERPRETERS = frozenset(

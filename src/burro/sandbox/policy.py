@@ -6,11 +6,10 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Literal
 
 import msgspec
 
-SandboxMode = Literal["read-only", "workspace-write", "danger-full-access"]
+from burro.protocol.common import SandboxMode
 
 _SECRET_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET")
 

@@ -9,16 +9,19 @@ from typing import Protocol
 
 import msgspec
 
+from burro.protocol.errors import BurroError, ErrorCode
 from burro.protocol.events import Event
 from burro.protocol.items import ImagePart
 from burro.protocol.tools import ToolSpec
 from burro.sandbox import NoSandbox, Sandbox
 
 
-class ToolError(Exception):
+class ToolError(BurroError):
     """A tool failed in a way the model should read and can react to.
 
     The message goes back to the model as the tool output (success=false)."""
+
+    code: ErrorCode = "tool"
 
 
 class ToolResult(msgspec.Struct, kw_only=True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from burro.protocol.errors import ErrorCode
 from burro.protocol.tools import ToolSpec
 from burro.tools.base import Tool, ToolError
 
@@ -16,6 +17,8 @@ _ALIASES = {
 
 class ToolConfigError(ToolError):
     """The tool list of a model names a tool burro does not have."""
+
+    code: ErrorCode = "tool_config"
 
 
 def _factories() -> dict[str, Callable[[], Tool | None]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from burro.protocol import events as ev
 from burro.protocol.items import ContentPart, ImagePart, TextPart
-from burro.protocol.ops import Interrupt, Shutdown, UserTurn
+from burro.protocol.ops import Interrupt, UserTurn
 
 
 @dataclass(kw_only=True)
@@ -144,14 +144,22 @@ def run_exec(opts: ExecOptions) -> int:
             resume_key = str(path)
         return asyncio.run(_drive(opts, settings, op, resume_key))
     except (ExecUsageError, ConfigError, CoreError) as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(f"error: {exc}{_hint(exc)}\n")
         return 1
 
 
+def _hint(exc: Exception) -> str:
+    """What to do next, in this front end's words."""
+    if getattr(exc, "code", None) == "session_not_found":
+        return "; see `burro sessions list --all`"
+    return ""
+
+
 async def _drive(opts: ExecOptions, settings: Any, op: UserTurn, resume: str | None) -> int:
-    from burro.core.api import SessionOptions, start_session
+    from burro.core.api import SessionHandle, SessionOptions, run_task
     from burro.frontends.exec.human import HumanRenderer
     from burro.frontends.exec.jsonl import JsonlMapper
+    from burro.protocol.events import EventEnvelope
 
     nudges = opts.completion_nudges
     if nudges is None:
@@ -163,19 +171,26 @@ async def _drive(opts: ExecOptions, settings: Any, op: UserTurn, resume: str | N
         max_minutes=opts.max_minutes,
         completion_nudges=nudges,
     )
-    handle = await start_session(settings, options=options, resume=resume)
     loop = asyncio.get_running_loop()
     interrupts = 0
 
-    def on_signal() -> None:
-        nonlocal interrupts
-        interrupts += 1
-        if interrupts > 2:
-            os._exit(130)
-        handle.submit(Interrupt() if interrupts == 1 else Shutdown())
+    def wire_signals(handle: SessionHandle) -> None:
+        def on_interrupt() -> None:
+            nonlocal interrupts
+            interrupts += 1
+            if interrupts > 2:
+                os._exit(130)
+            if interrupts == 1:
+                handle.submit(Interrupt())
+            else:
+                handle.stop(grace_s=3.0)
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, on_signal)
+        def on_terminate() -> None:
+            # SIGTERM ends the process promptly whatever the session is doing.
+            handle.stop(grace_s=3.0)
+
+        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        loop.add_signal_handler(signal.SIGTERM, on_terminate)
 
     auto = opts.color == "auto" and sys.stderr.isatty() and not os.environ.get("NO_COLOR")
     color = opts.color == "always" or auto
@@ -184,13 +199,12 @@ async def _drive(opts: ExecOptions, settings: Any, op: UserTurn, resume: str | N
         None if opts.json else HumanRenderer(sys.stderr, color=color, show_reasoning=show_reasoning)
     )
     mapper = JsonlMapper() if opts.json else None
-    notifier = _notifier(settings, handle.session_id)
-    handle.submit(op)
-    last_message: str | None = None
-    ok = False
-    async for event in handle.events():
+    notifier = _notifier(settings)
+
+    def on_event(envelope: EventEnvelope) -> None:
+        event = envelope.event
         if notifier is not None:
-            _notify(notifier, event, handle.session_id)
+            _notify(notifier, event, envelope.session_id)
         if mapper is not None:
             if show_reasoning or not isinstance(event, ev.ReasoningEvent):
                 for line in mapper.map(event):  # compact, as Codex prints it
@@ -199,12 +213,17 @@ async def _drive(opts: ExecOptions, settings: Any, op: UserTurn, resume: str | N
             sys.stdout.flush()
         elif human is not None:
             human.render(event)
-        if isinstance(event, ev.TurnComplete):
-            last_message, ok = event.last_agent_message, True
-            handle.submit(Shutdown())
-        elif isinstance(event, ev.TurnFailed | ev.TurnAborted):
-            handle.submit(Shutdown())
-    await handle.wait_closed()
+
+    result = await run_task(
+        settings,
+        op,
+        on_event=on_event,
+        on_start=wire_signals,
+        options=options,
+        resume=resume,
+        shutdown_grace_s=5.0,
+    )
+    last_message = result.last_message if result.status == "completed" else None
     # In a terminal the answer was just shown in the progress; print it once, not twice.
     if human is not None and last_message and not sys.stdout.isatty():
         sys.stdout.write(last_message.rstrip("\n") + "\n")
@@ -213,10 +232,10 @@ async def _drive(opts: ExecOptions, settings: Any, op: UserTurn, resume: str | N
         if last_message is None:
             sys.stderr.write("warning: no final message to write to --output-last-message\n")
         Path(opts.output_last_message).write_text(last_message or "", encoding="utf-8")
-    return 0 if ok else 1
+    return 0 if result.status == "completed" else 1
 
 
-def _notifier(settings: Any, session_id: str) -> Any:
+def _notifier(settings: Any) -> Any:
     if not settings.notify:
         return None
     from burro.util.notify import Notifier

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import subprocess
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -204,7 +203,7 @@ class BurroApp(App[int]):
                 self.chat.notice(f"■ cannot show the saved history: {exc}", style="red")
         self.handle = handle
         self.session_id = handle.session_id
-        self.rollout = handle.rollout_path
+        self.rollout = Path(handle.rollout_path) if handle.rollout_path else None
         self.status.set(
             model=self.settings.model,
             effort=self.settings.effort,
@@ -256,31 +255,24 @@ class BurroApp(App[int]):
         self.push_screen(SetupScreen(setup_text(error, config_path=path, providers=providers)))
 
     def _load_branch(self) -> None:
-        def branch() -> str | None:
-            for args in (["symbolic-ref", "--short", "HEAD"], ["rev-parse", "--short", "HEAD"]):
-                try:
-                    out = subprocess.run(
-                        ["git", *args],
-                        cwd=self.cwd,
-                        capture_output=True,
-                        text=True,
-                        timeout=2,
-                        check=False,
-                    )
-                except (OSError, subprocess.TimeoutExpired):
-                    return None
-                if out.returncode == 0 and out.stdout.strip():
-                    return out.stdout.strip()
-            return None
+        from burro.core.api import branch_name
 
         async def load() -> None:
-            self.status.set(branch=await asyncio.to_thread(branch))
+            self.status.set(branch=await asyncio.to_thread(branch_name, self.cwd))
 
         self.run_worker(load(), group="branch")
 
     # -- events ------------------------------------------------------------------------
     def on_core_event(self, e: ev.Event) -> None:
-        if isinstance(e, ev.SessionConfigured):
+        if isinstance(e, ev.TurnContext):
+            self.status.set(
+                model=e.model,
+                effort=e.reasoning_effort,
+                sandbox=e.sandbox_mode,
+                approval=e.approval_policy,
+                window=e.model_context_window,
+            )
+        elif isinstance(e, ev.SessionConfigured):
             self.session_id = e.session_id
             self.status.set(model=e.model, effort=e.reasoning_effort)
             if e.resumed:

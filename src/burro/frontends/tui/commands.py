@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import tomllib
-from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.console import Group, RenderableType
@@ -43,7 +39,8 @@ async def choose(
 
 async def pick_session(app: BurroApp, *, all_dirs: bool = False) -> str | None:
     """The session picker; returns a rollout path or None."""
-    from burro.core.api import age, list_sessions
+    from burro.core.api import list_sessions
+    from burro.util.timefmt import age
 
     assert app.settings is not None
     found = await asyncio.to_thread(
@@ -64,12 +61,12 @@ async def pick_session(app: BurroApp, *, all_dirs: bool = False) -> str | None:
     return await choose(app, "Resume a session", options)
 
 
-def _known_models() -> list[str]:
-    text = (
-        resources.files("burro.config").joinpath("data", "models.toml").read_text(encoding="utf-8")
-    )
-    models = tomllib.loads(text).get("models", {})
-    return sorted(models) if isinstance(models, dict) else []
+def _known_models(app: BurroApp) -> list[str]:
+    """The current provider's models first, then the others."""
+    from burro.core.api import list_models
+
+    assert app.settings is not None
+    return [m.slug for m in list_models(app.settings)]
 
 
 async def _model(app: BurroApp, args: list[str]) -> None:
@@ -80,7 +77,7 @@ async def _model(app: BurroApp, args: list[str]) -> None:
         else await choose(
             app,
             "Model",
-            [(m, m) for m in dict.fromkeys([current, *_known_models()]) if m],
+            [(m, m) for m in dict.fromkeys([current, *_known_models(app)]) if m],
             current=current,
         )
     )
@@ -99,8 +96,8 @@ async def _model(app: BurroApp, args: list[str]) -> None:
             f"■ unknown effort `{effort}`; use one of {', '.join(EFFORTS)}", style="red"
         )
         return
+    # The status line follows the TurnContext event: what the engine really applied.
     if app.submit(OverrideTurnContext(model=model, effort=cast(Any, effort))):
-        app.status.set(model=model, **({"effort": effort} if effort else {}))
         app.chat.notice(f"• model: {model}" + (f" ({effort})" if effort else ""))
 
 
@@ -125,28 +122,12 @@ async def _policy(app: BurroApp, name: str, args: list[str]) -> None:
         app.chat.notice(f"• {name}: {value}")
 
 
-def workspace_diff(cwd: Path) -> str:
-    """``git diff HEAD`` (or of the index in a repo without commits) plus untracked files."""
-
-    def git(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=20, check=False
-        )
-
-    if git("rev-parse", "--git-dir").returncode != 0:
-        raise RuntimeError("not a git repository")
-    has_head = git("rev-parse", "--verify", "-q", "HEAD").returncode == 0
-    out = git("diff", "HEAD") if has_head else git("diff")
-    parts = [out.stdout]
-    for name in git("ls-files", "--others", "--exclude-standard").stdout.splitlines():
-        parts.append(git("diff", "--no-index", "--", "/dev/null", name).stdout)
-    return "".join(parts)
-
-
 async def _diff(app: BurroApp) -> None:
+    from burro.core.api import CoreError, workspace_diff
+
     try:
         diff = await asyncio.to_thread(workspace_diff, app.cwd)
-    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+    except (CoreError, OSError) as exc:
         app.chat.notice(f"■ /diff: {exc}", style="red")
         return
     if not diff.strip():

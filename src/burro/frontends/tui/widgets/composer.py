@@ -12,8 +12,8 @@ from textual.message import Message
 from textual.widgets import OptionList, TextArea
 from textual.widgets.option_list import Option
 
+from burro.core.api import FileIndex
 from burro.frontends.tui import slash
-from burro.frontends.tui.files import FileIndex
 from burro.util.images import NotAnImage, image_data_url
 
 LARGE_PASTE_CHARS = 1000

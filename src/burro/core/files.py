@@ -1,10 +1,12 @@
-"""Workspace file list for `@` completion (git's view when in a repository)."""
+"""File search in the workspace (git's view when in a repository): what `@` completion
+and editors' file pickers use."""
 
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
+
+from burro.core.git import tracked_and_untracked
 
 MAX_FILES = 20_000
 SKIP_DIRS = {".git", "node_modules", ".venv", "__pycache__", ".mypy_cache", "target", "dist"}
@@ -24,20 +26,8 @@ class FileIndex:
         self._files = None
 
     def _git_files(self) -> list[str] | None:
-        try:
-            out = subprocess.run(
-                ["git", "ls-files", "-co", "--exclude-standard"],
-                cwd=self.root,
-                capture_output=True,
-                text=True,
-                timeout=3,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        if out.returncode != 0:
-            return None
-        return sorted(set(out.stdout.splitlines()))[:MAX_FILES]
+        files = tracked_and_untracked(self.root)
+        return None if files is None else files[:MAX_FILES]
 
     def _walk(self) -> list[str]:
         found: list[str] = []

@@ -1,0 +1,201 @@
+"""Starting a session: new, resumed (optionally continuing a cut-off turn) or forked."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from burro import __version__
+from burro.config import Settings
+from burro.core.approvals import Approvals
+from burro.core.bus import EventBus
+from burro.core.context import base_instructions, initial_context
+from burro.core.errors import CoreError
+from burro.core.git import head
+from burro.core.handle import SessionHandle
+from burro.core.reconstruct import Restored, restore
+from burro.core.rollout import EventLine, RolloutWriter, SessionMeta, decode_lines, now_iso
+from burro.core.session import Session
+from burro.core.sessions import find_session
+from burro.core.state import SessionOptions, SessionState, build_tools
+from burro.core.store import FileRolloutStore, RolloutStore
+from burro.models import ModelClient
+from burro.protocol.events import EventEnvelope, SessionConfigured
+
+
+def new_meta(settings: Settings, session_id: str, *, forked_from: str | None = None) -> SessionMeta:
+    commit, branch = head(settings.cwd)
+    return SessionMeta(
+        id=session_id,
+        cwd=str(settings.cwd),
+        model=settings.model,
+        provider=settings.provider_id,
+        burro_version=__version__,
+        started_at=now_iso(),
+        git_commit=commit,
+        git_branch=branch,
+        forked_from=forked_from,
+    )
+
+
+def _open_client(settings: Settings, env: Mapping[str, str], session_id: str) -> ModelClient:
+    from burro.models import open_client
+
+    return open_client(settings.provider, api_key=settings.api_key(env), session_id=session_id)
+
+
+def _check_key(settings: Settings, env: Mapping[str, str]) -> None:
+    provider = settings.provider
+    if provider.requires_api_key and provider.env_key and not settings.api_key(env):
+        hint = provider.env_key_instructions or f"export {provider.env_key}=..."
+        raise CoreError(
+            f"{provider.env_key} is not set for provider `{settings.provider_id}`. {hint}"
+        )
+
+
+def _persisted_events(
+    store: RolloutStore, session_id: str, after: int, before: int
+) -> Iterable[EventEnvelope]:
+    for line in decode_lines(store.read()):
+        if isinstance(line, EventLine) and after < line.seq < before:
+            yield EventEnvelope(session_id=session_id, seq=line.seq, event=line.payload)
+
+
+async def start_session(
+    settings: Settings,
+    *,
+    env: Mapping[str, str] | None = None,
+    options: SessionOptions | None = None,
+    resume: str | None = None,
+    continue_pending: bool = False,
+    client: ModelClient | None = None,
+    store: RolloutStore | None = None,
+    instructions: str | None = None,
+    tools: Sequence[str] | None = None,
+) -> SessionHandle:
+    """Start a new session, or continue ``resume`` (an id, id prefix or rollout path;
+    or, with ``store``, the session the store holds) with its exact history.
+
+    ``continue_pending`` restarts a turn that was cut off (burro stopped mid-turn)
+    without a new user message. ``client`` replaces the provider's HTTP client (tests
+    inject a scripted model); ``store`` replaces the session file; ``instructions`` and
+    ``tools`` give the session its own base instructions and tool list (review)."""
+    options = options or SessionOptions()
+    env = dict(os.environ if env is None else env)
+    if client is None:
+        _check_key(settings, env)
+
+    restored: Restored | None = None
+    if resume is not None or (store is not None and _has_lines(store)):
+        if store is None:
+            path = find_session(settings.burro_home, resume or "")
+            restored = restore(path)
+            store = None if options.ephemeral else FileRolloutStore(path)
+        else:
+            restored = restore(store)
+        session_id = restored.meta.id
+    else:
+        session_id = str(uuid.uuid4())
+        if store is None and not options.ephemeral:
+            from burro.core.rollout import rollout_path
+
+            path = rollout_path(settings.burro_home, session_id)
+            store = FileRolloutStore(path, lazy=options.defer_rollout)
+    deferred = options.defer_rollout and restored is None
+    rollout = RolloutWriter(store, deferred=deferred) if store is not None else None
+    if rollout is not None and restored is None:
+        rollout.meta(new_meta(settings, session_id))
+
+    state = SessionState(
+        settings=settings,
+        session_id=session_id,
+        instructions=instructions if instructions is not None else base_instructions(),
+        client=client or _open_client(settings, env, session_id),
+        registry=build_tools(settings, tools),
+        emit=lambda _ev: None,
+        rollout=rollout,
+        env=env,
+        model=settings.model,
+        effort=settings.effort,
+        summary=settings.summary,
+        options=options,
+    )
+    if client is None:
+        state.client_factory = lambda s: _open_client(s, env, session_id)
+    state.tool_names = tuple(tools) if tools is not None else None
+    state.approval_policy = settings.approval_policy
+    state.sandbox_mode = settings.sandbox_mode
+    state.approvals = Approvals(lambda event: state.emit(event))
+    state.configure_sandbox()  # CoreError when the sandbox tool is missing
+    warnings = list(settings.warnings)
+    pending = False
+    if restored is None:
+        for message in initial_context(settings, warnings=warnings):
+            state.record(message)
+        state.context_items = len(state.history)
+    else:
+        state.history = list(restored.history)
+        state.context_items = restored.context_items
+        state.usage = restored.usage
+        state.plan = restored.plan
+        for item in restored.recovered:
+            state.record(item)
+        pending = restored.pending_turn or bool(restored.recovered)
+        if restored.meta.model != settings.model:
+            warnings.append(
+                f"session was recorded with model {restored.meta.model}; continuing with {settings.model}"
+            )
+    configured = SessionConfigured(
+        session_id=session_id,
+        model=settings.model,
+        provider=settings.provider_id,
+        cwd=str(settings.cwd),
+        reasoning_effort=settings.effort,
+        rollout_path=rollout.location if rollout else None,
+        history_items=len(state.history),
+        resumed=restored is not None,
+        sandbox_mode=state.sandbox_mode,
+        approval_policy=state.approval_policy,
+        model_context_window=settings.context_window,
+    )
+    bus_store = store
+    bus = EventBus(
+        session_id,
+        first_seq=(restored.last_seq if restored else 0) + 1,
+        older=(
+            (lambda after, before: _persisted_events(bus_store, session_id, after, before))
+            if bus_store is not None
+            else None
+        ),
+    )
+    session = Session(
+        state,
+        configured=configured,
+        warnings=warnings,
+        bus=bus,
+        continue_pending=continue_pending and pending,
+    )
+    task = asyncio.create_task(session.run(), name="burro-session")
+    return SessionHandle(session, task, rollout=rollout.location if rollout else None)
+
+
+def _has_lines(store: RolloutStore) -> bool:
+    return any(line.strip() for line in store.read())
+
+
+def fork_session(settings: Settings, source: str) -> tuple[str, Path]:
+    """Copy another session's history into a new session file; returns (id, path)."""
+    from burro.core.rollout import rollout_path
+
+    restored = restore(find_session(settings.burro_home, source))
+    session_id = str(uuid.uuid4())
+    path = rollout_path(settings.burro_home, session_id)
+    writer = RolloutWriter(FileRolloutStore(path))
+    writer.meta(new_meta(settings, session_id, forked_from=restored.meta.id))
+    for item in (*restored.history, *restored.recovered):
+        writer.item(item)
+    writer.close()
+    return session_id, path
