@@ -9,7 +9,7 @@ import pytest
 
 from burro.frontends.tui.widgets.cells import ExecCell
 from tests.fakes.model_server import FakeModelServer
-from tests.fakes.script import Call, Text, Turn
+from tests.fakes.script import Call, Reasoning, Text, Turn, Usage
 from tests.tui.conftest import AppFactory, wait_for
 
 pytestmark = pytest.mark.asyncio
@@ -95,3 +95,51 @@ async def test_patch_dialog_shows_every_choice_at_80x24(
         await pilot.press("n")
         await wait_for(lambda: not app.running)
     assert not (repo / "big.txt").exists()
+
+
+async def test_model_switch_updates_the_context_window_in_the_status_line(
+    make_app: AppFactory, server: FakeModelServer
+) -> None:
+    usage = Usage(input_tokens=27_200, output_tokens=100)
+    server.add_turns(Turn([Text("first")], usage=usage))
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(lambda: app.ready)
+        app.composer.text = "hi"
+        await pilot.press("enter")
+        await wait_for(lambda: "first" in app.chat.text() and not app.running)
+        await wait_for(lambda: "90% context left" in str(app.status.line()))
+        app.composer.text = "/model gpt-oss-20b medium"  # 131,072 tokens instead of 272,000
+        await pilot.press("enter")
+        await wait_for(lambda: "gpt-oss-20b" in str(app.status.line()))
+        await wait_for(lambda: "79% context left" in str(app.status.line()))
+
+
+async def test_notify_and_hide_agent_reasoning_in_the_ui(
+    make_app: AppFactory, server: FakeModelServer, tmp_path: Path
+) -> None:
+    import json
+
+    log = tmp_path / "notified.jsonl"
+    script = tmp_path / "notify.sh"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> {log}\n')
+    script.chmod(0o755)
+    server.add_turns(
+        Turn([Reasoning("SECRET-THOUGHTS"), Call("shell", {"command": "touch x.txt"})]),
+        Turn([Text("made it")]),
+    )
+    config = [f'notify=["{script}"]', "hide_agent_reasoning=true"]
+    app = make_app(approval="untrusted", config=config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(lambda: app.ready)
+        app.composer.text = "make x"
+        await pilot.press("enter")
+        from burro.frontends.tui.screens.approval import ApprovalScreen
+
+        await wait_for(lambda: isinstance(app.screen, ApprovalScreen))
+        await pilot.press("y")
+        await wait_for(lambda: "made it" in app.chat.text() and not app.running)
+        await wait_for(lambda: log.exists() and len(log.read_text().splitlines()) >= 2)
+        assert "SECRET-THOUGHTS" not in app.chat.text()
+    kinds = [json.loads(line)["type"] for line in log.read_text().splitlines()]
+    assert kinds == ["approval-requested", "agent-turn-complete"]

@@ -24,6 +24,7 @@ from burro.protocol.ops import Interrupt, Op, Shutdown, UserTurn
 
 if TYPE_CHECKING:
     from burro.config import Settings
+    from burro.util.notify import Notifier
     from burro.core.api import SessionHandle
 
 PLACEHOLDER = "Ask burro to do anything  (/ for commands, @ for files)"
@@ -73,6 +74,7 @@ class BurroApp(App[int]):
         self._pump: asyncio.Task[None] | None = None
         self.home: Path | None = None
         self.rollout: Path | None = None  # the session file (created by the first turn)
+        self.notifier: Notifier | None = None  # config `notify = [...]`
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -204,6 +206,11 @@ class BurroApp(App[int]):
         self.handle = handle
         self.session_id = handle.session_id
         self.rollout = Path(handle.rollout_path) if handle.rollout_path else None
+        self.chat.show_reasoning = not self.settings.hide_agent_reasoning
+        if self.settings.notify:
+            from burro.util.notify import Notifier
+
+            self.notifier = Notifier(self.settings.notify, cwd=self.cwd, client="burro-tui")
         self.status.set(
             model=self.settings.model,
             effort=self.settings.effort,
@@ -264,6 +271,10 @@ class BurroApp(App[int]):
 
     # -- events ------------------------------------------------------------------------
     def on_core_event(self, e: ev.Event) -> None:
+        if self.notifier is not None and self.session_id:
+            from burro.frontends.tui.hooks import notify_event
+
+            notify_event(self.notifier, e, self.session_id)
         if isinstance(e, ev.TurnContext):
             self.status.set(
                 model=e.model,
