@@ -24,8 +24,8 @@ from burro.protocol.ops import Interrupt, Op, Shutdown, UserTurn
 
 if TYPE_CHECKING:
     from burro.config import Settings
-    from burro.util.notify import Notifier
     from burro.core.api import SessionHandle
+    from burro.util.notify import Notifier
 
 PLACEHOLDER = "Ask burro to do anything  (/ for commands, @ for files)"
 
