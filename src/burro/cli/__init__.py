@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from burro import __version__
-from burro.cli._exec import exec_cmd
 from burro.cli._local import DEFAULT_LOCAL_PROVIDER, check_local_server
 from burro.cli._options import (
     CD,
@@ -22,8 +21,6 @@ from burro.cli._options import (
     SANDBOXES,
 )
 from burro.cli._parse import BurroGroup, require_terminal
-from burro.cli.doctor import doctor_cmd
-from burro.cli.login import login_cmd, logout_cmd
 
 _APPROVALS = ["untrusted", "on-failure", "on-request", "never"]
 _MAIN_EXAMPLES = """\b
@@ -215,10 +212,12 @@ def completion_cmd(shell: str) -> None:
     click.echo(cls(main, {}, "burro", "_BURRO_COMPLETE").source())
 
 
-main.add_command(exec_cmd)
-main.add_command(doctor_cmd)
-main.add_command(login_cmd)
-main.add_command(logout_cmd)
+main.lazy = {
+    "exec": "burro.cli._exec:exec_cmd",
+    "doctor": "burro.cli.doctor:doctor_cmd",
+    "login": "burro.cli.login:login_cmd",
+    "logout": "burro.cli.login:logout_cmd",
+}
 
 
 @main.group("sessions")

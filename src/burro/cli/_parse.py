@@ -6,7 +6,6 @@ several words) and anything after `--` is a prompt. Options may follow the promp
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from typing import Any
@@ -25,6 +24,8 @@ class UnknownCommand(click.UsageError):
 
 
 def suggestion(word: str, commands: list[str]) -> str:
+    import difflib
+
     if word in _OPTION_WORDS:
         return f"did you mean `burro {_OPTION_WORDS[word]}`?"
     close = difflib.get_close_matches(word, commands, n=1, cutoff=0.6)
@@ -34,7 +35,21 @@ def suggestion(word: str, commands: list[str]) -> str:
 
 
 class BurroGroup(click.Group):
-    """`burro PROMPT [OPTIONS]` opens the terminal UI with a first prompt."""
+    """`burro PROMPT [OPTIONS]` opens the terminal UI with a first prompt. Subcommands
+    listed in ``lazy`` are imported only when used (startup time)."""
+
+    lazy: dict[str, str] = {}  # name -> "module:attribute"
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            import importlib
+
+            module, attr = self.lazy[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return self.commands.get(cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if "--" in args:  # `burro -- WORD`: WORD is a prompt even if it looks like a command
@@ -44,7 +59,7 @@ class BurroGroup(click.Group):
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
-        if not args or args[0] in self.commands or args[0].startswith("-"):
+        if not args or args[0] in self.list_commands(ctx) or args[0].startswith("-"):
             return super().resolve_command(ctx, args)
         tui = self.commands["tui"]
         if ctx.meta.get("burro.literal") != args:
@@ -56,7 +71,8 @@ class BurroGroup(click.Group):
                 positional = (args[0],)
             word = args[0]
             if len(positional) == 1 and _WORD.fullmatch(word):
-                visible = [n for n, c in self.commands.items() if not c.hidden]
+                hidden = {n for n, c in self.commands.items() if c.hidden}
+                visible = [n for n in self.list_commands(ctx) if n not in hidden]
                 raise UnknownCommand(
                     f"unknown command '{word}' ({suggestion(word, visible)}); "
                     f"to send it to the model as a prompt: burro -- {word}",
