@@ -212,14 +212,6 @@ def completion_cmd(shell: str) -> None:
     click.echo(cls(main, {}, "burro", "_BURRO_COMPLETE").source())
 
 
-main.lazy = {
-    "exec": "burro.cli._exec:exec_cmd",
-    "doctor": "burro.cli.doctor:doctor_cmd",
-    "login": "burro.cli.login:login_cmd",
-    "logout": "burro.cli.login:logout_cmd",
-}
-
-
 @main.group("sessions")
 def sessions_group() -> None:
     """Saved sessions."""

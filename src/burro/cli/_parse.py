@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
@@ -36,18 +36,24 @@ def suggestion(word: str, commands: list[str]) -> str:
 
 class BurroGroup(click.Group):
     """`burro PROMPT [OPTIONS]` opens the terminal UI with a first prompt. Subcommands
-    listed in ``lazy`` are imported only when used (startup time)."""
+    listed in ``LAZY`` are imported only when used (startup time)."""
 
-    lazy: dict[str, str] = {}  # name -> "module:attribute"
+    # name -> "module:attribute"; the subcommands imported only when used
+    LAZY: ClassVar[dict[str, str]] = {
+        "exec": "burro.cli._exec:exec_cmd",
+        "doctor": "burro.cli.doctor:doctor_cmd",
+        "login": "burro.cli.login:login_cmd",
+        "logout": "burro.cli.login:logout_cmd",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*self.commands, *self.lazy})
+        return sorted({*self.commands, *self.LAZY})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and cmd_name in self.lazy:
+        if cmd_name not in self.commands and cmd_name in self.LAZY:
             import importlib
 
-            module, attr = self.lazy[cmd_name].split(":")
+            module, attr = self.LAZY[cmd_name].split(":")
             self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
         return self.commands.get(cmd_name)
 
