@@ -15,7 +15,7 @@ import pytest
 from tests.e2e.conftest import BURRO, burro_env, provider_args, run_burro, run_exec
 from tests.e2e.pty_run import run_in_pty
 from tests.fakes.model_server import FakeModelServer
-from tests.fakes.script import Reasoning, Text, Turn
+from tests.fakes.script import Call, Reasoning, Text, Turn
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -310,3 +310,33 @@ def test_help_has_descriptions_and_examples(repo: Path, burro_home: Path) -> Non
         out = burro(args, cwd=repo, home=burro_home).stdout
         assert "Examples:" in out, args
     assert os.linesep
+
+
+# -- rough edges in exec's progress ------------------------------------------------------
+
+_NOISY = "for i in $(seq 1 40); do echo test_$i PASSED; done; echo '1 failed, 39 passed'"
+
+
+def test_exec_progress_reads_like_a_terminal(
+    repo: Path, burro_home: Path, server: FakeModelServer
+) -> None:
+    patch = "*** Begin Patch\n*** Add File: new.txt\n+hello\n*** End Patch\n"
+    server.add_turns(
+        Turn(
+            [
+                Call("shell", {"command": ["bash", "-lc", _NOISY]}, call_id="c1"),
+                Call("read_file", {"file_path": "README.md"}, call_id="c2"),
+                Call("apply_patch", {"input": patch}, call_id="c3"),
+            ]
+        ),
+        Turn([Text("done")]),
+    )
+    res = run_exec(
+        [*provider_args(server, "responses"), "-s", "read-only", "go"], cwd=repo, home=burro_home
+    )
+    assert res.code == 0, res.stderr
+    err = res.stderr
+    assert "1 failed, 39 passed" in err and "earlier lines" in err  # the tail, not the head
+    assert "bash -lc" not in err and "exec for i in $(seq 1 40)" in err
+    assert "read_file README.md\n  ✓ " in err and '{"file_path"' not in err
+    assert "apply_patch not applied" in err and "✓" not in err.split("apply_patch")[1]

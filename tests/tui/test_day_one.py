@@ -143,3 +143,28 @@ async def test_notify_and_hide_agent_reasoning_in_the_ui(
         assert "SECRET-THOUGHTS" not in app.chat.text()
     kinds = [json.loads(line)["type"] for line in log.read_text().splitlines()]
     assert kinds == ["approval-requested", "agent-turn-complete"]
+
+
+async def test_cells_read_like_a_terminal(make_app: AppFactory, server: FakeModelServer) -> None:
+    patch = "*** Begin Patch\n*** Add File: new.txt\n+hello\n*** End Patch\n"
+    server.add_turns(
+        Turn(
+            [
+                Call("shell", {"command": ["bash", "-lc", "echo hi there"]}, call_id="c1"),
+                Call("read_file", {"file_path": "README.md", "limit": 5}, call_id="c2"),
+                Call("apply_patch", {"input": patch}, call_id="c3"),
+            ]
+        ),
+        Turn([Text("done")]),
+    )
+    app = make_app(sandbox="read-only")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: app.ready)
+        app.composer.text = "go"
+        await pilot.press("enter")
+        await wait_for(lambda: "done" in app.chat.text() and not app.running)
+        text = app.chat.text()
+    assert "Ran echo hi there" in text and "bash -lc" not in text
+    assert "read_file README.md limit=5" in text and '{"file_path"' not in text
+    assert "Add new.txt" in text and "└ not applied: patch rejected" in text
+    assert "Added new.txt" not in text
