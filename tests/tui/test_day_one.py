@@ -168,3 +168,44 @@ async def test_cells_read_like_a_terminal(make_app: AppFactory, server: FakeMode
     assert "read_file README.md limit=5" in text and '{"file_path"' not in text
     assert "Add new.txt" in text and "└ not applied: patch rejected" in text
     assert "Added new.txt" not in text
+
+
+async def test_new_keeps_the_choices_made_in_the_session(
+    make_app: AppFactory, server: FakeModelServer
+) -> None:
+    server.add_turns(Turn([Text("fresh")]))
+    app = make_app(approval="on-request")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(lambda: app.ready)
+        for command in ("/approvals never", "/model gpt-oss-20b low"):
+            app.composer.text = command
+            await pilot.press("enter")
+        await wait_for(lambda: "gpt-oss-20b low" in str(app.status.line()))
+        old = app.session_id
+        app.composer.text = "/new"
+        await pilot.press("enter")
+        await wait_for(lambda: app.session_id != old and app.ready)
+        await wait_for(lambda: "gpt-oss-20b low" in str(app.status.line()))
+        assert "/never" in str(app.status.line())
+        app.composer.text = "hi"
+        await pilot.press("enter")
+        await wait_for(lambda: "fresh" in app.chat.text() and not app.running)
+    assert server.requests[-1].json["model"] == "gpt-oss-20b"
+
+
+async def test_model_picker_lists_this_providers_models_and_others_on_request(
+    make_app: AppFactory,
+) -> None:
+    from burro.frontends.tui.screens.choice import ChoiceScreen
+
+    app = make_app()  # provider `fake`: no model in the table names it
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: app.ready)
+        app.composer.text = "/model"
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, ChoiceScreen))
+        first = [label for _, label in app.screen.options]
+        assert "claude-sonnet-4-5" not in first and first[-1] == "Other providers' models…"
+        await pilot.press("end", "enter")
+        await wait_for(lambda: isinstance(app.screen, ChoiceScreen) and app.screen.options != [])
+        await wait_for(lambda: any(label == "claude-sonnet-4-5" for _, label in app.screen.options))

@@ -75,6 +75,7 @@ class BurroApp(App[int]):
         self.home: Path | None = None
         self.rollout: Path | None = None  # the session file (created by the first turn)
         self.notifier: Notifier | None = None  # config `notify = [...]`
+        self.turn_context: ev.TurnContext | None = None  # the settings in effect
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -276,6 +277,7 @@ class BurroApp(App[int]):
 
             notify_event(self.notifier, e, self.session_id)
         if isinstance(e, ev.TurnContext):
+            self.turn_context = e
             self.status.set(
                 model=e.model,
                 effort=e.reasoning_effort,
