@@ -76,7 +76,7 @@ def _merge(parent: dict[str, Any] | None, own: dict[str, Any]) -> dict[str, Any]
 
 def _run_tui(prompt: str | None, kw: dict[str, Any], **resume: Any) -> None:
     require_terminal()
-    from burro.frontends.tui.app import run_tui
+    from burro.frontends.tui.launch import run_tui
     from burro.frontends.tui.options import TuiOptions
 
     sandbox = kw.get("sandbox")

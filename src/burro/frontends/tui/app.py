@@ -8,12 +8,13 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 
+from burro.frontends.tui import render
 from burro.frontends.tui.options import TuiOptions
 from burro.frontends.tui.widgets.chat import ChatView
 from burro.frontends.tui.widgets.composer import Completions, Composer, Draft
@@ -76,6 +77,8 @@ class BurroApp(App[int]):
         self.rollout: Path | None = None  # the session file (created by the first turn)
         self.notifier: Notifier | None = None  # config `notify = [...]`
         self.turn_context: ev.TurnContext | None = None  # the settings in effect
+        self.user_shell: asyncio.subprocess.Process | None = None  # a running `!cmd`
+        self.pending_context: list[str] = []  # `!cmd` output for the next message
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -132,6 +135,9 @@ class BurroApp(App[int]):
             self.show_setup(str(exc))
             return
         self.home = self.settings.burro_home
+        from burro.frontends.tui.history import load_history
+
+        self.composer.prompt_history = load_history(self.home)
         key: str | None = None
         if self.opts.resume:
             key = await self._resume_key()
@@ -143,6 +149,8 @@ class BurroApp(App[int]):
         self._queued.clear()
 
     def _load_settings(self) -> Settings:
+        from burro.frontends.tui.launch import load_tui_settings
+
         return load_tui_settings(self.opts, cwd=self.cwd, env=self.env)
 
     async def _resume_key(self) -> str | None:
@@ -208,6 +216,19 @@ class BurroApp(App[int]):
         self.session_id = handle.session_id
         self.rollout = Path(handle.rollout_path) if handle.rollout_path else None
         self.chat.show_reasoning = not self.settings.hide_agent_reasoning
+        if resume is None:
+            from burro import __version__
+
+            s = self.settings
+            self.chat.add(
+                render.welcome(
+                    version=__version__,
+                    model=f"{s.model} ({s.provider_id})",
+                    cwd=self._display_path(self.cwd),
+                    sandbox=s.sandbox_mode,
+                    approval=s.approval_policy,
+                )
+            )
         if self.settings.notify:
             from burro.util.notify import Notifier
 
@@ -353,6 +374,20 @@ class BurroApp(App[int]):
 
         self._quit_armed = False
         self.activity.show_hint("")
+        draft = message.draft
+        if self.home is not None and draft.text.strip():
+            from burro.frontends.tui.history import append_history
+
+            append_history(self.home, draft.text, session_id=self.session_id)
+        if draft.text.startswith("!") and draft.text[1:].strip() and not draft.images:
+            from burro.frontends.tui.shell import run_user_shell
+
+            if self.user_shell is not None:
+                self.chat.notice("■ your previous command is still running (esc stops it)")
+                return
+            self.chat.add(render.user_message(draft.text))
+            self.run_worker(run_user_shell(self, draft.text[1:].strip()), group="shell")
+            return
         parsed = slash.parse(message.draft.text) if not message.draft.images else None
         if parsed is not None:
             from burro.frontends.tui.commands import run_command
@@ -361,12 +396,21 @@ class BurroApp(App[int]):
             return
         self.send_draft(message.draft)
 
+    def on_composer_hint(self, message: Composer.Hint) -> None:
+        self.activity.show_hint(message.text)
+
+    def on_composer_help_requested(self, _message: Composer.HelpRequested) -> None:
+        self.chat.add(render.key_help())
+
     def send_draft(self, draft: Draft) -> None:
         if self.handle is None and self._booting:
             self._queued.append(draft)  # typed before the session was up: send it when it is
             self.chat.notice("• starting the session…")
             return
         parts: list[ContentPart] = []
+        if self.pending_context and self.handle is not None:  # what `!cmd` printed
+            parts.append(TextPart(text="\n\n".join(self.pending_context)))
+            self.pending_context.clear()
         if draft.text:
             parts.append(TextPart(text=draft.text))
         parts.extend(ImagePart(image_url=url) for url in draft.images)
@@ -400,7 +444,11 @@ class BurroApp(App[int]):
         self.chat.transcript.follow()
 
     def action_interrupt(self) -> None:
-        if self.running and self.handle is not None:
+        from burro.frontends.tui.shell import interrupt_user_shell
+
+        if interrupt_user_shell(self):
+            self.activity.show_hint("stopping your command…")
+        elif self.running and self.handle is not None:
             self.handle.submit(Interrupt())
             self.activity.show_hint("interrupting…")
 
@@ -417,7 +465,7 @@ class BurroApp(App[int]):
             await self.action_quit_now()
         elif isinstance(screen, ModalScreen):
             screen.dismiss(None)
-        elif self.running:
+        elif self.running or self.user_shell is not None:
             self.action_interrupt()
         elif self.composer.text:
             self.composer.clear_draft()
@@ -430,51 +478,3 @@ class BurroApp(App[int]):
     async def action_quit_now(self) -> None:
         await self.stop_session()
         self.exit(0)
-
-
-def load_tui_settings(opts: TuiOptions, *, cwd: Path, env: Mapping[str, str]) -> Settings:
-    from typing import cast
-
-    from burro.config import load_settings
-    from burro.core.api import in_git_repo
-
-    return load_settings(
-        cwd=cwd,
-        env=env,
-        overrides=opts.overrides,
-        profile=opts.profile,
-        model=opts.model,
-        provider=opts.provider,
-        sandbox_mode=cast(Any, opts.sandbox),
-        approval_policy=cast(Any, opts.approval_policy),
-        # In a repository the UI may edit the workspace (the user watches and can
-        # /undo); elsewhere, and in exec, commands are read-only unless configured.
-        default_sandbox_mode="workspace-write" if in_git_repo(cwd) else "read-only",
-    )
-
-
-def run_tui(opts: TuiOptions) -> int:
-    """Entry point used by the CLI. Returns the process exit code. A bad configuration
-    is one line on stderr before the screen is taken over (missing credentials, which
-    the setup screen explains, are not a configuration error)."""
-    import sys
-
-    from burro.config import ConfigError
-    from burro.util.images import NotAnImage, image_data_url
-
-    cwd = (Path.cwd() / opts.cd).resolve() if opts.cd else Path.cwd().resolve()
-    if not cwd.is_dir():
-        sys.stderr.write(f"error: -C {opts.cd}: not a directory\n")
-        return 1
-    try:
-        settings = load_tui_settings(opts, cwd=cwd, env=os.environ)
-        for name in opts.images:  # refused before the screen opens, not by the API later
-            image_data_url(cwd / name)
-    except (ConfigError, NotAnImage) as exc:
-        sys.stderr.write(f"error: {'--image ' if isinstance(exc, NotAnImage) else ''}{exc}\n")
-        return 1
-    app = BurroApp(opts, settings=settings)
-    code = app.run()
-    if app.session_id and app.rollout is not None and app.rollout.exists():
-        print(f"To continue this session: burro resume {app.session_id}")
-    return code if isinstance(code, int) else 0

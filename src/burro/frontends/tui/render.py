@@ -203,3 +203,34 @@ def context_left(last: TokenUsage, window: int | None) -> int | None:
         return None
     used = last.total_tokens or (last.input_tokens + last.output_tokens)
     return max(0, min(100, round(100 * (1 - used / window))))
+
+
+KEYS = (
+    ("enter", "send (during a turn: add to it)"),
+    ("shift+enter / ctrl+j", "new line"),
+    ("/", "commands (/model, /approvals, /new, /resume, /diff, /undo, …)"),
+    ("@", "insert a file path"),
+    ("!cmd", "run cmd in your shell (not sandboxed); its output goes to the next message"),
+    ("↑ / ↓", "earlier prompts (kept across sessions)"),
+    ("ctrl+r", "search earlier prompts"),
+    ("pageup / pagedown / end", "scroll the conversation / follow new output"),
+    ("esc", "interrupt the running turn"),
+    ("ctrl+c", "interrupt, clear the draft, or (twice) quit"),
+)
+
+
+def welcome(*, version: str, model: str, cwd: str, sandbox: str, approval: str) -> RenderableType:
+    return Group(
+        Text.assemble(("burro", "bold"), (f" v{version}", "dim")),
+        Text.assemble(("  model     ", "dim"), model),
+        Text.assemble(("  directory ", "dim"), cwd),
+        Text.assemble(("  sandbox   ", "dim"), f"{sandbox}, approvals {approval}"),
+        Text("  Describe a task to start; ? shows the keys.", style="dim"),
+    )
+
+
+def key_help() -> RenderableType:
+    width = max(len(k) for k, _ in KEYS)
+    rows = [Text("Keys", style="bold")]
+    rows += [Text.assemble((f"  {k:<{width}}  ", "cyan"), (v, "")) for k, v in KEYS]
+    return Group(*rows)

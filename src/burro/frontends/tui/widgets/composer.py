@@ -50,6 +50,16 @@ class Composer(TextArea):
             super().__init__()
             self.draft = draft
 
+    class Hint(Message):
+        """A one-line hint for the activity line (ctrl+r search state); "" clears it."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class HelpRequested(Message):
+        """`?` on an empty composer: show the keys."""
+
     def __init__(self, *, cwd: Path, cursor_blink: bool = True) -> None:
         super().__init__(
             "",
@@ -68,6 +78,7 @@ class Composer(TextArea):
         self.images: list[tuple[str, str]] = []  # (label, data URL)
         self._popup: Completions | None = None
         self._completing: str = ""  # "@" or "/"
+        self._search: tuple[str, int, str] | None = None  # ctrl+r: query, index, draft
 
     def attach_popup(self, popup: Completions) -> None:
         self._popup = popup
@@ -126,6 +137,26 @@ class Composer(TextArea):
     # -- keys --------------------------------------------------------------------------
     async def _on_key(self, event: events.Key) -> None:
         key = event.key
+        if key == "ctrl+r":
+            event.stop()
+            event.prevent_default()
+            self._reverse_search()
+            return
+        if self._search is not None:
+            original = self._search[2]
+            self._search = None
+            self.post_message(self.Hint(""))
+            if key == "escape":  # back to what was typed before the search
+                event.stop()
+                event.prevent_default()
+                self.text = original
+                self.move_cursor(self.document.end)
+                return
+        if key == "question_mark" and not self.text:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.HelpRequested())
+            return
         if self._popup_shown() and self._popup is not None:
             handled = True
             if key == "up":
@@ -170,6 +201,24 @@ class Composer(TextArea):
             self._history_step(1)
             return
         await super()._on_key(event)
+
+    def _reverse_search(self) -> None:
+        from burro.frontends.tui.history import search
+
+        if self._search is None:
+            query, before, original = self.text.strip(), len(self.prompt_history), self.text
+        else:
+            query, before, original = self._search
+        found = search(self.prompt_history, query, before=before)
+        if found is None:
+            self.post_message(self.Hint(f"reverse search: no older prompt with '{query}'"))
+            return
+        self._search = (query, found, original)
+        self.text = self.prompt_history[found]
+        self.move_cursor(self.document.end)
+        self._hide_popup()
+        what = f"'{query}'" if query else "all prompts"
+        self.post_message(self.Hint(f"reverse search {what}: ctrl+r older · esc cancel"))
 
     def _on_last_row(self) -> bool:
         return self.cursor_location[0] >= self.document.line_count - 1
