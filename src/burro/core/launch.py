@@ -112,8 +112,10 @@ async def start_session(
         if store is None and not options.ephemeral:
             from burro.core.rollout import rollout_path
 
-            store = FileRolloutStore(rollout_path(settings.burro_home, session_id))
-    rollout = RolloutWriter(store) if store is not None else None
+            path = rollout_path(settings.burro_home, session_id)
+            store = FileRolloutStore(path, lazy=options.defer_rollout)
+    deferred = options.defer_rollout and restored is None
+    rollout = RolloutWriter(store, deferred=deferred) if store is not None else None
     if rollout is not None and restored is None:
         rollout.meta(new_meta(settings, session_id))
 

@@ -47,6 +47,7 @@ class SessionOptions:
     max_minutes: float | None = None  # wall-clock minutes per session
     completion_nudges: int = 0  # "continue" nudges when a turn ends with open plan steps
     undo_snapshots: bool = False  # snapshot the workspace before each turn (for Undo)
+    defer_rollout: bool = False  # create the session file when the first turn starts
 
 
 @dataclass

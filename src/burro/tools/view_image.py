@@ -11,23 +11,11 @@ from burro.tools import _data
 from burro.tools._args import Args, resolve_path
 from burro.tools._bounded import DEFAULT_IO_TIMEOUT_S, call_bounded
 from burro.tools.base import ToolBase, ToolContext, ToolError, ToolResult
+from burro.util.images import sniff_mime
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 _EXAMPLE = '{"path": "screenshots/login.png"}'
 _JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
-
-
-def sniff_mime(head: bytes) -> str | None:
-    """The image MIME type from the file's first bytes, or None if not a supported image."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def _be16(data: bytes, at: int) -> int:
