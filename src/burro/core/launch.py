@@ -45,7 +45,9 @@ def new_meta(settings: Settings, session_id: str, *, forked_from: str | None = N
 def _open_client(settings: Settings, env: Mapping[str, str], session_id: str) -> ModelClient:
     from burro.models import open_client
 
-    return open_client(settings.provider, api_key=settings.api_key(env), session_id=session_id)
+    return open_client(
+        settings.provider, api_key=settings.api_key(env), session_id=session_id, env=env
+    )
 
 
 def _check_key(settings: Settings, env: Mapping[str, str]) -> None:
@@ -93,8 +95,15 @@ async def start_session(
     if resume is not None or (store is not None and _has_lines(store)):
         if store is None:
             path = find_session(settings.burro_home, resume or "")
-            restored = restore(path)
+            # Lock first (SessionLocked if another process continues it), then read: the
+            # history cannot change between reading it and appending to it.
             store = None if options.ephemeral else FileRolloutStore(path)
+            try:
+                restored = restore(store if store is not None else path)
+            except BaseException:
+                if store is not None:
+                    store.close()
+                raise
         else:
             restored = restore(store)
         session_id = restored.meta.id
@@ -103,8 +112,10 @@ async def start_session(
         if store is None and not options.ephemeral:
             from burro.core.rollout import rollout_path
 
-            store = FileRolloutStore(rollout_path(settings.burro_home, session_id))
-    rollout = RolloutWriter(store) if store is not None else None
+            path = rollout_path(settings.burro_home, session_id)
+            store = FileRolloutStore(path, lazy=options.defer_rollout)
+    deferred = options.defer_rollout and restored is None
+    rollout = RolloutWriter(store, deferred=deferred) if store is not None else None
     if rollout is not None and restored is None:
         rollout.meta(new_meta(settings, session_id))
 
@@ -132,7 +143,7 @@ async def start_session(
     warnings = list(settings.warnings)
     pending = False
     if restored is None:
-        for message in initial_context(settings, warnings=warnings):
+        for message in initial_context(settings, env=env, warnings=warnings):
             state.record(message)
         state.context_items = len(state.history)
     else:
@@ -143,6 +154,7 @@ async def start_session(
         for item in restored.recovered:
             state.record(item)
         pending = restored.pending_turn or bool(restored.recovered)
+        warnings.extend(restored.warnings)  # damaged lines found and repaired
         if restored.meta.model != settings.model:
             warnings.append(
                 f"session was recorded with model {restored.meta.model}; continuing with {settings.model}"

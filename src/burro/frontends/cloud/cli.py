@@ -325,8 +325,3 @@ def cloud_apply(ctx: click.Context, task_id: str, attempt: int) -> None:
 def cloud_cancel(ctx: click.Context, task_id: str) -> None:
     """Cancel the task; its running commands are stopped."""
     click.echo(_api(ctx).call("POST", f"/api/tasks/{task_id}/cancel").json()["detail"], err=True)
-
-
-def register(main: click.Group) -> None:
-    for cmd in (serve_cmd, worker_cmd, cloud_group):
-        main.add_command(cmd)
