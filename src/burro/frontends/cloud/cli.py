@@ -69,6 +69,15 @@ def _run_async(coro: Any, errors: tuple[type[Exception], ...]) -> None:
     type=click.FloatRange(min=1),
     help="Seconds before a silent worker's turn moves to another worker.",
 )
+@click.option(
+    "--notify",
+    "notify_url",
+    metavar="URL",
+    help="Webhook called when a task finishes, fails or waits for an approval.",
+)
+@click.option(
+    "--notify-format", type=click.Choice(["json", "ntfy"]), default="json", show_default=True
+)
 @click.option("--task-queue", default="burro-tasks", hidden=True)
 def serve_cmd(**kw: Any) -> None:
     """Start the task server: Temporal dev server, task store, a worker and the HTTP API."""
@@ -85,6 +94,8 @@ def serve_cmd(**kw: Any) -> None:
         no_worker=kw["no_worker"],
         heartbeat_s=kw["heartbeat_timeout"],
         task_queue=kw["task_queue"],
+        notify_url=kw["notify_url"],
+        notify_format=kw["notify_format"],
     )
     _run_async(serve(opts), (ServeError,))
 
@@ -100,8 +111,15 @@ def serve_cmd(**kw: Any) -> None:
     "--slots", default=4, show_default=True, type=click.IntRange(min=1), help="Tasks run at once."
 )
 @click.option("--task-queue", hidden=True)
+@click.option("--notify", "notify_url", metavar="URL", help="Webhook (default: the local serve's).")
+@click.option("--notify-format", type=click.Choice(["json", "ntfy"]))
 def worker_cmd(
-    temporal_address: str | None, database_url: str | None, slots: int, task_queue: str | None
+    temporal_address: str | None,
+    database_url: str | None,
+    slots: int,
+    task_queue: str | None,
+    notify_url: str | None,
+    notify_format: str | None,
 ) -> None:
     """Run tasks for a `burro serve` (on this machine, or anywhere with the flags)."""
     from burro.frontends.cloud.server import ServeError, run_worker
@@ -113,6 +131,8 @@ def worker_cmd(
             database_url=database_url,
             slots=slots,
             task_queue=task_queue,
+            notify_url=notify_url,
+            notify_format=notify_format,
         ),
         (ServeError,),
     )

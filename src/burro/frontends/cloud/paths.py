@@ -48,6 +48,8 @@ class ServeInfo:
     database_url: str
     pid: int
     task_queue: str = TASK_QUEUE
+    notify_url: str | None = None
+    notify_format: str = "json"
 
 
 def info_path(home: Path) -> Path:

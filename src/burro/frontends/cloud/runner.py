@@ -18,6 +18,7 @@ import msgspec
 
 from burro.frontends.cloud import workspace
 from burro.frontends.cloud.live import TOOL_END, LiveState
+from burro.frontends.cloud.notify import Notifier
 from burro.frontends.cloud.store import TaskStore
 from burro.frontends.cloud.workflow import ACTIVITY_NAME, TurnInput
 from burro.protocol import events as ev
@@ -79,8 +80,15 @@ class TurnRunner:
     """Holds what every activity run on this worker shares."""
 
     def __init__(
-        self, store: TaskStore, *, work_root: Path, worker_id: str, env: Mapping[str, str]
+        self,
+        store: TaskStore,
+        *,
+        work_root: Path,
+        worker_id: str,
+        env: Mapping[str, str],
+        notifier: Notifier | None = None,
     ) -> None:
+        self.notifier = notifier
         self.store = store
         self.work_root = work_root
         self.worker_id = worker_id
@@ -319,12 +327,15 @@ class _Drive:
             self.add(event)
             if isinstance(event, TOOL_END):
                 await self.flush()
+            if isinstance(event, ev.ExecApprovalRequest | ev.PatchApprovalRequest):
+                await self.flush()
+                await self._notify("waiting_approval", event.reason)
             if isinstance(event, ev.TurnComplete | ev.TurnFailed | ev.TurnAborted):
                 handle.submit(Shutdown())
         await handle.wait_closed()
         self._diff_due = True
         await self.flush(final=True)
-        await self._notify()
+        await self._notify(self.state.status, self.state.last_message or self.state.error)
         return self.state.status
 
     async def settle(self, ws: Path, lines: list[str]) -> str:
@@ -374,10 +385,13 @@ class _Drive:
         self.add(ev.Error(error=_error_info(message)))
         await self.flush(final=True)
 
-    async def _notify(self) -> None:
-        from burro.frontends.cloud.notify import notify
-
-        await notify(self.runner.env, self.store, self.attempt_id, self.state.status)
+    async def _notify(self, status: str, detail: str | None) -> None:
+        notifier = self.runner.notifier
+        if notifier is None:
+            return
+        attempt = await self.store.run(self.store.attempt, self.attempt_id)
+        if attempt is not None:
+            await notifier.send(attempt, status, detail)
 
 
 def _error_info(message: str) -> Any:

@@ -40,6 +40,8 @@ class ServeOptions:
     no_worker: bool = False
     heartbeat_s: float = 30.0
     task_queue: str = TASK_QUEUE
+    notify_url: str | None = None
+    notify_format: str = "json"
 
 
 def _say(text: str) -> None:
@@ -71,9 +73,19 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
         loop.add_signal_handler(sig, on_signal)
 
 
-def make_worker(client: Any, store: Any, *, home: Path, slots: int, task_queue: str) -> Any:
+def make_worker(
+    client: Any,
+    store: Any,
+    *,
+    home: Path,
+    slots: int,
+    task_queue: str,
+    notify_url: str | None = None,
+    notify_format: str = "json",
+) -> Any:
     from temporalio.worker import Worker
 
+    from burro.frontends.cloud.notify import Notifier
     from burro.frontends.cloud.runner import TurnRunner, activity_for, worker_id
     from burro.frontends.cloud.workflow import AttemptWorkflow
 
@@ -83,6 +95,7 @@ def make_worker(client: Any, store: Any, *, home: Path, slots: int, task_queue: 
         work_root=serve_dir(home) / "work" / wid.replace(":", "-"),
         worker_id=wid,
         env=os.environ,
+        notifier=Notifier(notify_url, notify_format) if notify_url else None,
     )
     return Worker(
         client,
@@ -151,7 +164,13 @@ async def serve(opts: ServeOptions) -> int:
         tasks.append(asyncio.create_task(http.serve(), name="http"))
         if not opts.no_worker:
             worker = make_worker(
-                client, store, home=opts.home, slots=opts.workers, task_queue=opts.task_queue
+                client,
+                store,
+                home=opts.home,
+                slots=opts.workers,
+                task_queue=opts.task_queue,
+                notify_url=opts.notify_url,
+                notify_format=opts.notify_format,
             )
             tasks.append(asyncio.create_task(worker.run(), name="worker"))
         while not http.started:
@@ -167,6 +186,8 @@ async def serve(opts: ServeOptions) -> int:
                 database_url=db_url,
                 pid=os.getpid(),
                 task_queue=opts.task_queue,
+                notify_url=opts.notify_url,
+                notify_format=opts.notify_format,
             ),
         )
         _say(f"burro serve: {url}")
@@ -197,6 +218,8 @@ async def run_worker(
     database_url: str | None,
     slots: int,
     task_queue: str | None = None,
+    notify_url: str | None = None,
+    notify_format: str | None = None,
 ) -> int:
     from burro.frontends.cloud.store import StoreError, open_store
 
@@ -217,7 +240,15 @@ async def run_worker(
         raise ServeError(str(exc)) from exc
     try:
         client = await _connect(address)
-        worker = make_worker(client, store, home=home, slots=slots, task_queue=queue)
+        worker = make_worker(
+            client,
+            store,
+            home=home,
+            slots=slots,
+            task_queue=queue,
+            notify_url=notify_url or (info.notify_url if info else None),
+            notify_format=notify_format or (info.notify_format if info else "json"),
+        )
         run = asyncio.create_task(worker.run())
         _say(f"burro worker: {slots} slot(s) on {address}")
         waiter = asyncio.create_task(stop.wait())
