@@ -143,3 +143,20 @@ def test_serve_stops_all_children_on_sigterm(make_serve, tmp_path: Path) -> None
         assert (
             not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
         )
+
+
+def test_pull_brings_the_session_and_the_diff_home(make_serve, committed_repo: Path) -> None:
+    from burro.core.api import find_session, session_transcript
+
+    serve, _ = make_serve(lambda i: steps("echo pulled > p.txt", final="pulled it"))
+    task_id = serve.submit("make p.txt")
+    assert serve.wait(task_id).returncode == 0, serve.log()
+    out = serve.cli("pull", task_id)
+    assert out.returncode == 0, out.stderr
+    session_id = out.stdout.strip()
+    assert (committed_repo / "p.txt").read_text() == "pulled\n"
+    assert find_session(serve.home, session_id).is_file()
+    texts = [getattr(e, "text", None) for e in session_transcript(serve.home, session_id)]
+    assert "make p.txt" in texts and "pulled it" in texts
+    again = serve.cli("pull", task_id, "--no-apply")
+    assert again.returncode == 1 and "burro resume" in again.stderr

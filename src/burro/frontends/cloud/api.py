@@ -27,6 +27,7 @@ from burro.frontends.cloud.schemas import (
     AttemptView,
     ErrorBody,
     FollowUp,
+    SessionExport,
     TaskCreate,
     TaskCreated,
     TaskList,
@@ -168,6 +169,12 @@ def create_app(ctx: ApiContext) -> FastAPI:
         row = await _attempt(store, await task_or_404(task_id), attempt)
         text, _ = await store.run(store.diff, row.id)
         return Response(text, media_type="text/x-diff")
+
+    @app.get("/api/tasks/{task_id}/session", response_model=SessionExport)
+    async def get_session(task_id: str, attempt: int = Query(1, ge=1)) -> SessionExport:
+        row = await _attempt(store, await task_or_404(task_id), attempt)
+        lines = await store.run(store.rollout, row.id)
+        return SessionExport(session_id=row.session_id, lines=lines)
 
     @app.post("/api/tasks/{task_id}/follow-ups", status_code=202, response_model=Accepted)
     async def follow_up(task_id: str, body: FollowUp) -> Accepted:

@@ -345,3 +345,25 @@ def cloud_apply(ctx: click.Context, task_id: str, attempt: int) -> None:
 def cloud_cancel(ctx: click.Context, task_id: str) -> None:
     """Cancel the task; its running commands are stopped."""
     click.echo(_api(ctx).call("POST", f"/api/tasks/{task_id}/cancel").json()["detail"], err=True)
+
+
+@cloud_group.command("pull")
+@click.argument("task_id")
+@click.option("--attempt", default=1, type=click.IntRange(min=1))
+@click.option("--no-apply", is_flag=True, help="Only bring the session, not the diff.")
+@click.pass_context
+@_guard
+def cloud_pull(ctx: click.Context, task_id: str, attempt: int, no_apply: bool) -> None:
+    """Bring the task's session here (resumable with `burro resume`) and apply its diff."""
+    from burro.frontends.cloud.client import apply_diff, cwd, repo_root
+    from burro.frontends.cloud.handoff import save_pulled_session
+
+    api = _api(ctx)
+    root = repo_root(cwd())
+    if not no_apply:
+        text = api.call("GET", f"/api/tasks/{task_id}/diff", params={"attempt": attempt}).text
+        click.echo(apply_diff(text, root), err=True)
+    data = api.call("GET", f"/api/tasks/{task_id}/session", params={"attempt": attempt}).json()
+    session_id, path = save_pulled_session(_home(), data["lines"], cwd=root)
+    click.echo(session_id)
+    click.echo(f"session saved to {path}; continue with: burro resume {session_id}", err=True)

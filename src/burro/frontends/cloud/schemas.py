@@ -104,3 +104,8 @@ class TaskList(BaseModel):
 
 class ErrorBody(BaseModel):
     error: str
+
+
+class SessionExport(BaseModel):
+    session_id: str | None
+    lines: list[str] = Field(description="The session's rollout, one JSON line each.")
