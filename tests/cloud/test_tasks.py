@@ -9,7 +9,8 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.cloud.harness import processes_with, steps
+from tests.cloud.harness import processes_with, shell, steps
+from tests.fakes.script import Turn
 
 
 def test_three_step_task_completes_and_applies_locally(make_serve, committed_repo: Path) -> None:
@@ -160,3 +161,65 @@ def test_pull_brings_the_session_and_the_diff_home(make_serve, committed_repo: P
     assert "make p.txt" in texts and "pulled it" in texts
     again = serve.cli("pull", task_id, "--no-apply")
     assert again.returncode == 1 and "burro resume" in again.stderr
+
+
+def test_attach_streams_sends_follow_ups_and_answers_approvals(make_serve) -> None:
+    from tests.cloud.harness import BURRO
+
+    serve, _ = make_serve(
+        lambda i: [
+            *steps(final="hello from the task"),
+            *steps("touch more.txt", final="more done"),
+        ]
+    )
+    task_id = serve.submit("say hello", "-a", "untrusted")
+    serve.wait_until(task_id, lambda v: v["status"] == "completed")
+    proc = subprocess.Popen(
+        [str(BURRO), "cloud", "--server", serve.url, "attach", task_id],
+        env=serve.env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None
+    try:
+        time.sleep(1.0)
+        proc.stdin.write("make more\n")
+        proc.stdin.flush()
+        serve.wait_until(task_id, lambda v: v["status"] == "waiting_approval")
+        proc.stdin.write("y\n")
+        proc.stdin.flush()
+        serve.wait_until(task_id, lambda v: v["attempts"][0]["last_message"] == "more done")
+        time.sleep(1.0)
+        proc.stdin.write("/quit\n")
+        proc.stdin.flush()
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "burro: hello from the task" in out
+    assert "[follow-up sent]" in out and "approve? y/n" in out and "[approved]" in out
+    assert "burro: more done" in out
+    assert "b/more.txt" in serve.cli("diff", task_id).stdout
+
+
+def test_interrupt_stops_the_turn_and_the_task_takes_follow_ups(make_serve) -> None:
+    marker = f"m{uuid.uuid4().hex[:8]}"
+    serve, _ = make_serve(
+        lambda i: [Turn([shell(f"sleep 600 && echo {marker}")]), *steps("echo after > after.txt")]
+    )
+    task_id = serve.submit("sleep")
+    serve.wait_until(task_id, lambda v: "sleep 600" in (v["attempts"][0]["command"] or ""))
+    with serve.http() as c:
+        assert c.post(f"/api/tasks/{task_id}/interrupt").status_code == 202
+    view = serve.wait_until(task_id, lambda v: v["status"] == "failed")
+    assert view["attempts"][0]["error"] == "turn interrupted"
+    deadline = time.monotonic() + 20
+    while processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_with(marker) == []
+    assert serve.cli("follow-up", task_id, "go on").returncode == 0
+    serve.wait_until(task_id, lambda v: v["status"] == "completed")
+    assert "+++ b/after.txt" in serve.cli("diff", task_id).stdout

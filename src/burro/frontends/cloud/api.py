@@ -205,6 +205,16 @@ def create_app(ctx: ApiContext) -> FastAPI:
                 )
         return Accepted(detail="cancelling; running commands are stopped")
 
+    @app.post("/api/tasks/{task_id}/interrupt", status_code=202, response_model=Accepted)
+    async def interrupt(task_id: str) -> Accepted:
+        """Stop the turn running now (its command is killed); the task stays open for
+        follow-ups."""
+        rows = await store.run(store.attempts, (await task_or_404(task_id)).id)
+        running = [r for r in rows if r.status in ("running", "waiting_approval")]
+        for row in running:
+            await store.run(store.request_interrupt, row.id)
+        return Accepted(detail=f"interrupting {len(running)} attempt(s)")
+
     @app.post("/api/tasks/{task_id}/approvals/{call_id}", status_code=202, response_model=Accepted)
     async def approve(task_id: str, call_id: str, body: ApprovalAnswer) -> Accepted:
         task = await task_or_404(task_id)

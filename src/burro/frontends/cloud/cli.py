@@ -367,3 +367,14 @@ def cloud_pull(ctx: click.Context, task_id: str, attempt: int, no_apply: bool) -
     session_id, path = save_pulled_session(_home(), data["lines"], cwd=root)
     click.echo(session_id)
     click.echo(f"session saved to {path}; continue with: burro resume {session_id}", err=True)
+
+
+@cloud_group.command("attach")
+@click.argument("task_id")
+@click.pass_context
+@_guard
+def cloud_attach(ctx: click.Context, task_id: str) -> None:
+    """Follow a task live; typed lines are follow-ups, Ctrl-C interrupts the turn."""
+    from burro.frontends.cloud.attach import attach
+
+    sys.exit(attach(_api(ctx), task_id))

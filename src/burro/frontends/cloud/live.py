@@ -84,7 +84,11 @@ class LiveState:
             self.error = f"{event.error.code}: {event.error.message}"
         elif isinstance(event, ev.TurnAborted):
             self.status, self.turn_done = "failed", True
-            self.error = f"turn aborted ({event.reason})"
+            self.error = (
+                f"turn {event.reason}"
+                if event.reason == "interrupted"
+                else f"turn aborted ({event.reason})"
+            )
         else:
             self.dirty = isinstance(event, TOOL_END)
 

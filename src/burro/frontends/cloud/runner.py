@@ -298,7 +298,14 @@ class _Drive:
                 await store.run(store.update_attempt, self.attempt_id, **fields)
 
     async def tick(self) -> None:
-        """Periodic: flush, and hand approvals answered through the API to the session."""
+        """Periodic: flush, and hand approvals and interrupts sent through the API to
+        the session."""
+        if self.handle is not None and await self.store.run(
+            self.store.take_interrupt, self.attempt_id
+        ):
+            from burro.protocol.ops import Interrupt
+
+            self.handle.submit(Interrupt())
         if self.handle is not None and self.state.pending_approvals:
             from burro.protocol.ops import ExecApproval, PatchApproval
 

@@ -315,6 +315,16 @@ class TaskStore:
             return "", []
         return str(rows[0][0]), list(json.loads(rows[0][1]))
 
+    def request_interrupt(self, attempt_id: str) -> None:
+        self._exec("UPDATE attempts SET interrupt_requested = 1 WHERE id = ?", (attempt_id,))
+
+    def take_interrupt(self, attempt_id: str) -> bool:
+        rows = self._exec("SELECT interrupt_requested FROM attempts WHERE id = ?", (attempt_id,))
+        if not rows or not rows[0][0]:
+            return False
+        self._exec("UPDATE attempts SET interrupt_requested = 0 WHERE id = ?", (attempt_id,))
+        return True
+
     def add_approval(self, attempt_id: str, call_id: str, decision: str) -> None:
         self._exec(
             "DELETE FROM approvals WHERE attempt_id = ? AND call_id = ?", (attempt_id, call_id)
