@@ -223,3 +223,36 @@ def test_interrupt_stops_the_turn_and_the_task_takes_follow_ups(make_serve) -> N
     assert serve.cli("follow-up", task_id, "go on").returncode == 0
     serve.wait_until(task_id, lambda v: v["status"] == "completed")
     assert "+++ b/after.txt" in serve.cli("diff", task_id).stdout
+
+
+def test_a_local_session_is_handed_to_the_server(make_serve, committed_repo: Path) -> None:
+    from tests.cloud.harness import BURRO
+
+    serve, fake = make_serve(
+        # One session throughout (the same session id): its first turn runs locally.
+        lambda i: [
+            *steps(final="local answer"),
+            *steps("echo remote > r.txt", final="remote answer"),
+        ]
+    )
+    local = subprocess.run(
+        [str(BURRO), "exec", "--json", "remember the word pumpkin"],
+        cwd=committed_repo,
+        env=serve.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert local.returncode == 0, local.stderr
+    session_id = json.loads(local.stdout.splitlines()[0])["thread_id"]
+    (committed_repo / "wip.txt").write_text("uncommitted\n")
+
+    task_id = serve.submit("now continue on the server", "--from-session", session_id)
+    assert serve.wait(task_id).returncode == 0, serve.log()
+    view = serve.task(task_id)
+    assert view["attempts"][0]["session_id"] == session_id
+    texts = json.dumps(fake.requests[-1].json["input"])
+    assert "remember the word pumpkin" in texts and "local answer" in texts
+    diff = serve.cli("diff", task_id).stdout
+    assert "+++ b/wip.txt" in diff and "+++ b/r.txt" in diff
