@@ -13,7 +13,13 @@ from typing import Any
 import msgspec
 
 from burro.core.store import RolloutStore, RolloutWriteError
-from burro.protocol.events import Event, ExecCommandEnd, ToolCallEnd, TurnContext
+from burro.protocol.events import (
+    Event,
+    ExecCommandEnd,
+    ShutdownComplete,
+    ToolCallEnd,
+    TurnContext,
+)
 from burro.protocol.items import Item, ToolOutputItem, scrub_surrogates
 
 # The human copy of a command's output (``ExecCommandEnd.aggregated_output``, and other
@@ -146,6 +152,9 @@ class RolloutWriter:
     def event(self, event: Event, *, seq: int = 0) -> None:
         data = self._encode(EventLine(ts=now_iso(), payload=_bounded(event), seq=seq))
         # The settings in effect are recorded before any turn: held back like the meta.
+        # A session that ends before any turn stores nothing at all.
+        if self._held is not None and isinstance(event, ShutdownComplete):
+            return
         if self._held_back(data, hold=isinstance(event, TurnContext)):
             return
         with contextlib.suppress(RolloutWriteError):
