@@ -34,7 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
 
-from tests.fakes.script import Hang, HttpError, MalformedLine, ResetAfter, Script, Turn
+from tests.fakes.script import Hang, HttpError, MalformedLine, RawEvent, ResetAfter, Script, Turn
 from tests.fakes.wire_anthropic import anthropic_error, anthropic_reply
 from tests.fakes.wire_common import WireReply
 from tests.fakes.wire_openai import chat_reply, openai_error, responses_reply
@@ -219,6 +219,8 @@ class _Handler(BaseHTTPRequestHandler):
         for i, event in enumerate(reply.events[:cut]):
             if isinstance(fault, MalformedLine) and i == fault.after:
                 chunk(MALFORMED_LINE)
+            if isinstance(fault, RawEvent) and i == fault.after:
+                chunk(f"data: {fault.data}\n\n".encode())
             if i and turn.event_gap_s > 0 and fake._stopping.wait(turn.event_gap_s):
                 self._abort()
                 return

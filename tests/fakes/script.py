@@ -121,7 +121,16 @@ class Hang:
     seconds: float
 
 
-Fault: TypeAlias = HttpError | ResetAfter | MalformedLine | Hang
+@dataclass(frozen=True)
+class RawEvent:
+    """Insert ``data: <data>`` (well-formed SSE, any JSON shape) after ``after`` events,
+    then continue to completion."""
+
+    after: int
+    data: str
+
+
+Fault: TypeAlias = HttpError | ResetAfter | MalformedLine | Hang | RawEvent
 
 
 @dataclass
@@ -147,6 +156,7 @@ _FAULT_TAGS: dict[str, type[Any]] = {
     "reset_after": ResetAfter,
     "malformed_line": MalformedLine,
     "hang": Hang,
+    "raw_event": RawEvent,
 }
 
 

@@ -32,6 +32,16 @@ class ShellEnvironmentPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields
     keep: list[str] = []
 
 
+class ShellConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """``[shell]``: limits of the commands the model runs."""
+
+    # Seconds after which any command (foreground or background session) is killed;
+    # 0 means no ceiling.
+    max_runtime: float = 3600
+    # Background sessions (exec_command) alive at once; the least recently used goes.
+    max_sessions: int = 16
+
+
 class Layer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     """Keys allowed at the top level of config.toml and inside ``[profiles.NAME]``."""
 
@@ -54,6 +64,7 @@ class Layer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defau
     completion_nudges: int | None = None
     rules: list[RuleConfig] | None = None
     shell_environment_policy: ShellEnvironmentPolicy | None = None
+    shell: ShellConfig | None = None
 
 
 class ConfigFile(Layer, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
@@ -133,6 +144,10 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file or move it away") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid UTF-8 (byte {exc.start}); save it as UTF-8 or move it away"
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from exc
 

@@ -57,6 +57,9 @@ class Settings:
     completion_nudges: int | None = None
     rules: tuple[RuleConfig, ...] = ()
     env_keep: tuple[str, ...] = ()
+    # [shell]: command runtime ceiling in seconds (None: none) and background sessions.
+    shell_max_runtime_s: float | None = 3600.0
+    shell_max_sessions: int = 16
     add_dirs: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
     # Every provider table known (built-in merged with config.toml), for model switches.
@@ -190,6 +193,8 @@ def load_settings(
             layer.shell_environment_policy.keep if layer.shell_environment_policy else ()
         ),
         add_dirs=tuple(str((cwd / d).resolve()) for d in add_dirs),
+        shell_max_runtime_s=_max_runtime(layer),
+        shell_max_sessions=layer.shell.max_sessions if layer.shell else 16,
         warnings=tuple(warnings),
         provider_tables=tables,
     )
@@ -240,3 +245,15 @@ def switch_model(
         effort=effort,
         summary=summary if info.supports_reasoning_summaries else None,
     )
+
+
+def _max_runtime(layer: Layer) -> float | None:
+    from burro.config.layers import ShellConfig
+
+    shell = layer.shell or ShellConfig()
+    if shell.max_runtime < 0 or shell.max_sessions < 1:
+        raise ConfigError(
+            "config: [shell] max_runtime must be 0 (no limit) or a number of seconds, and "
+            "max_sessions at least 1"
+        )
+    return float(shell.max_runtime) if shell.max_runtime > 0 else None

@@ -21,9 +21,10 @@ from burro.core.rollout import EventLine, RolloutWriter, SessionMeta, decode_lin
 from burro.core.session import Session
 from burro.core.sessions import find_session
 from burro.core.state import SessionOptions, SessionState, build_tools
-from burro.core.store import FileRolloutStore, RolloutStore
+from burro.core.store import FileRolloutStore, LazyFileRolloutStore, RolloutStore
 from burro.models import ModelClient
 from burro.protocol.events import EventEnvelope, SessionConfigured
+from burro.tools import Tool
 
 
 def new_meta(settings: Settings, session_id: str, *, forked_from: str | None = None) -> SessionMeta:
@@ -44,7 +45,9 @@ def new_meta(settings: Settings, session_id: str, *, forked_from: str | None = N
 def _open_client(settings: Settings, env: Mapping[str, str], session_id: str) -> ModelClient:
     from burro.models import open_client
 
-    return open_client(settings.provider, api_key=settings.api_key(env), session_id=session_id)
+    return open_client(
+        settings.provider, api_key=settings.api_key(env), session_id=session_id, env=env
+    )
 
 
 def _check_key(settings: Settings, env: Mapping[str, str]) -> None:
@@ -74,7 +77,7 @@ async def start_session(
     client: ModelClient | None = None,
     store: RolloutStore | None = None,
     instructions: str | None = None,
-    tools: Sequence[str] | None = None,
+    tools: Sequence[str | Tool] | None = None,
 ) -> SessionHandle:
     """Start a new session, or continue ``resume`` (an id, id prefix or rollout path;
     or, with ``store``, the session the store holds) with its exact history.
@@ -92,8 +95,15 @@ async def start_session(
     if resume is not None or (store is not None and _has_lines(store)):
         if store is None:
             path = find_session(settings.burro_home, resume or "")
-            restored = restore(path)
+            # Lock first (SessionLocked if another process continues it), then read: the
+            # history cannot change between reading it and appending to it.
             store = None if options.ephemeral else FileRolloutStore(path)
+            try:
+                restored = restore(store if store is not None else path)
+            except BaseException:
+                if store is not None:
+                    store.close()
+                raise
         else:
             restored = restore(store)
         session_id = restored.meta.id
@@ -103,7 +113,7 @@ async def start_session(
             from burro.core.rollout import rollout_path
 
             path = rollout_path(settings.burro_home, session_id)
-            store = FileRolloutStore(path, lazy=options.defer_rollout)
+            store = LazyFileRolloutStore(path) if options.defer_rollout else FileRolloutStore(path)
     deferred = options.defer_rollout and restored is None
     rollout = RolloutWriter(store, deferred=deferred) if store is not None else None
     if rollout is not None and restored is None:
@@ -133,7 +143,7 @@ async def start_session(
     warnings = list(settings.warnings)
     pending = False
     if restored is None:
-        for message in initial_context(settings, warnings=warnings):
+        for message in initial_context(settings, env=env, warnings=warnings):
             state.record(message)
         state.context_items = len(state.history)
     else:
@@ -144,6 +154,7 @@ async def start_session(
         for item in restored.recovered:
             state.record(item)
         pending = restored.pending_turn or bool(restored.recovered)
+        warnings.extend(restored.warnings)  # damaged lines found and repaired
         if restored.meta.model != settings.model:
             warnings.append(
                 f"session was recorded with model {restored.meta.model}; continuing with {settings.model}"
@@ -164,7 +175,7 @@ async def start_session(
     bus_store = store
     bus = EventBus(
         session_id,
-        first_seq=(restored.last_seq if restored else 0) + 1,
+        first_seq=_resume_seq(restored),
         older=(
             (lambda after, before: _persisted_events(bus_store, session_id, after, before))
             if bus_store is not None
@@ -180,6 +191,18 @@ async def start_session(
     )
     task = asyncio.create_task(session.run(), name="burro-session")
     return SessionHandle(session, task, rollout=rollout.location if rollout else None)
+
+
+# After a crash, events published after the last persisted one (deltas) may have reached
+# readers; numbering jumps past any such range so a reader's last seen number never
+# hides a new event.
+CRASH_SEQ_GAP = 1_000_000
+
+
+def _resume_seq(restored: Restored | None) -> int:
+    if restored is None:
+        return 1
+    return restored.last_seq + 1 + (0 if restored.clean_end else CRASH_SEQ_GAP)
 
 
 def _has_lines(store: RolloutStore) -> bool:

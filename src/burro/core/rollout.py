@@ -4,15 +4,22 @@ being streamed, and a torn last line is skipped on read."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
-from burro.core.store import RolloutStore
-from burro.protocol.events import Event, TurnContext
-from burro.protocol.items import Item, ToolOutputItem
+from burro.core.store import RolloutStore, RolloutWriteError
+from burro.protocol.events import Event, ExecCommandEnd, ToolCallEnd, TurnStarted
+from burro.protocol.items import Item, ToolOutputItem, scrub_surrogates
+
+# The human copy of a command's output (``ExecCommandEnd.aggregated_output``, and other
+# tools' ``ToolCallEnd.output``) is kept as head + tail within this many bytes. What the
+# model was sent (the output items) is always stored whole, so resume stays byte-exact.
+HUMAN_OUTPUT_BYTES = 1024 * 1024
 
 
 class SessionMeta(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -79,29 +86,52 @@ def rollout_path(home: Path, session_id: str, *, when: _dt.datetime | None = Non
 class RolloutWriter:
     """Encodes rollout lines and appends each to a ``RolloutStore`` in one call.
 
-    ``deferred``: the meta line and the initial context are held back until the first
-    event (a turn started), so a session opened and closed without a turn stores nothing
-    (and does not win ``resume --last``)."""
+    A history line that cannot be stored (full disk, file size limit) stays queued and is
+    stored again, in order, before the next line, and :class:`RolloutWriteError` is
+    raised: the file stays a readable prefix of the history and catches up when space
+    returns. Events are best effort (one that cannot be stored is dropped), and so are
+    ``tool_output`` lines, whose history line follows moments later.
+
+    ``deferred``: every line is held back until the first turn starts (then written in
+    order), so a session opened and closed without a turn stores nothing (and does not
+    win ``resume --last``)."""
 
     def __init__(self, store: RolloutStore, *, deferred: bool = False) -> None:
         self.store = store
         self._enc = msgspec.json.Encoder()
+        self._pending: list[bytes] = []
         self._held: list[bytes] | None = [] if deferred else None
+
+    def _release(self) -> None:
+        """The first line that is not held: what was held goes first, in order."""
+        if self._held is not None:
+            held, self._held = self._held, None
+            self._pending[:0] = held
 
     @property
     def location(self) -> str:
         return self.store.location
 
+    def _encode(self, line: Line) -> bytes:
+        try:
+            return self._enc.encode(line) + b"\n"
+        except UnicodeEncodeError:
+            # Lone surrogates (undecodable bytes in a path or prompt) cannot be encoded;
+            # items are cleaned where they are built, this catches anything else.
+            return self._enc.encode(_clean(msgspec.to_builtins(line))) + b"\n"
+
+    def _flush(self) -> None:
+        while self._pending:
+            self.store.append(self._pending[0])
+            self._pending.pop(0)
+
     def _write(self, line: Line, *, hold: bool = False) -> None:
-        data = self._enc.encode(line) + b"\n"
-        if self._held is not None:
-            if hold:
-                self._held.append(data)
-                return
-            held, self._held = self._held, None
-            for earlier in held:
-                self.store.append(earlier)
-        self.store.append(data)
+        if hold and self._held is not None:
+            self._held.append(self._encode(line))
+            return
+        self._release()
+        self._pending.append(self._encode(line))
+        self._flush()
 
     def meta(self, meta: SessionMeta) -> None:
         self._write(MetaLine(ts=now_iso(), payload=meta), hold=True)
@@ -110,38 +140,90 @@ class RolloutWriter:
         self._write(ItemLine(ts=now_iso(), payload=item), hold=True)
 
     def event(self, event: Event, *, seq: int = 0) -> None:
-        # The settings in effect are recorded before any turn: held back like the meta.
-        self._write(
-            EventLine(ts=now_iso(), payload=event, seq=seq), hold=isinstance(event, TurnContext)
-        )
+        if self._held is not None:
+            if not isinstance(event, TurnStarted):
+                self._held.append(self._encode(EventLine(ts=now_iso(), payload=event, seq=seq)))
+                return
+            self._release()
+            with contextlib.suppress(RolloutWriteError):
+                self._flush()
+        if self._pending:
+            return  # history lines are waiting for space: this event is dropped
+        with contextlib.suppress(RolloutWriteError):
+            self.store.append(
+                self._encode(EventLine(ts=now_iso(), payload=_bounded(event), seq=seq))
+            )
 
     def tool_output(self, item: ToolOutputItem) -> None:
-        self._write(ToolOutputLine(ts=now_iso(), payload=item))
+        # Runs in a tool task's done-callback: never raise there.
+        self._release()
+        self._pending.append(self._encode(ToolOutputLine(ts=now_iso(), payload=item)))
+        with contextlib.suppress(RolloutWriteError):
+            self._flush()
 
     def compacted(self, compacted: Compacted) -> None:
         self._write(CompactedLine(ts=now_iso(), payload=compacted))
 
     def close(self) -> None:
+        with contextlib.suppress(RolloutWriteError):
+            self._flush()
         self.store.close()
+
+
+def _bounded(event: Event) -> Event:
+    """The copy of an event kept on disk: human copies of huge outputs cut to head + tail."""
+    from burro.util.truncate import truncate_middle
+
+    if isinstance(event, ExecCommandEnd):
+        text, cut = truncate_middle(event.aggregated_output, max_bytes=HUMAN_OUTPUT_BYTES)
+        if cut:
+            return msgspec.structs.replace(event, aggregated_output=text)
+    elif isinstance(event, ToolCallEnd):
+        text, cut = truncate_middle(event.output, max_bytes=HUMAN_OUTPUT_BYTES)
+        if cut:
+            return msgspec.structs.replace(event, output=text)
+    return event
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub_surrogates(value)
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
 
 
 _DECODER = msgspec.json.Decoder(Line)
 
 
-def decode_lines(raw_lines: Iterable[bytes]) -> Iterator[Line]:
-    """Every decodable line; an undecodable line (a torn write) is skipped."""
-    for raw in raw_lines:
+def decode_lines(raw_lines: Iterable[bytes], *, damaged: list[int] | None = None) -> Iterator[Line]:
+    """Every decodable line. A line cut short (a torn write: burro died while writing
+    it) is skipped silently; any other undecodable line is skipped too, and its line
+    number (1-based) is added to ``damaged`` when a list is given."""
+    for number, raw in enumerate(raw_lines, start=1):
         if not raw.strip():
             continue
         try:
             yield _DECODER.decode(raw)
-        except msgspec.DecodeError:
-            continue
+        except msgspec.DecodeError as exc:
+            if damaged is not None and not _torn(exc):
+                damaged.append(number)
+
+
+def _torn(exc: msgspec.DecodeError) -> bool:
+    """A prefix of a valid line: what a crash or a failed write leaves behind."""
+    return "truncated" in str(exc) and not isinstance(exc, msgspec.ValidationError)
+
+
+def read_raw(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        yield from fh
 
 
 def read_lines(path: Path) -> Iterator[Line]:
-    with path.open("rb") as fh:
-        yield from decode_lines(fh)
+    yield from decode_lines(read_raw(path))
 
 
 def read_meta(path: Path) -> SessionMeta | None:

@@ -69,6 +69,7 @@ PERSISTED_EVENTS = (
     ContextCompacted,
     CompletionNudge,
     TurnContext,
+    ShutdownComplete,
 )
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -35,11 +34,12 @@ def endpoint_url(provider: ProviderInfo, path: str) -> str:
     return url
 
 
-def extra_headers(provider: ProviderInfo) -> dict[str, str]:
-    """Provider ``http_headers`` plus ``env_http_headers`` whose variable is set."""
+def extra_headers(provider: ProviderInfo, env: Mapping[str, str]) -> dict[str, str]:
+    """Provider ``http_headers`` plus ``env_http_headers`` whose variable is set in the
+    session's environment (never the process's: a server runs many sessions)."""
     out = dict(provider.http_headers)
     for header, var in provider.env_http_headers.items():
-        value = os.environ.get(var, "").strip()
+        value = env.get(var, "").strip()
         if value:
             out[header] = value
     return out

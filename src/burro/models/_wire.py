@@ -150,5 +150,8 @@ class GroupMemo:
         value = build(*args)
         self._map[key] = (group, value)
         if len(self._map) > self._size:
+            if self._size == 0:
+                self._map.clear()
+                return value
             self._map.popitem(last=False)
         return value

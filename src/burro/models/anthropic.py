@@ -59,7 +59,6 @@ from burro.protocol.tools import ToolSpec
 from burro.util.sse import SseEvent
 
 ANTHROPIC_VERSION = "2023-06-01"
-_MEMO = GroupMemo()
 EPHEMERAL: dict[str, str] = {"type": "ephemeral"}
 THINKING_BUDGET = {"minimal": 1024, "low": 4096, "medium": 12288, "high": 24576, "xhigh": 30000}
 MIN_THINKING_BUDGET = 1024
@@ -180,7 +179,8 @@ def _is_assistant_side(item: Item) -> bool:
     return isinstance(item, Reasoning | FunctionCall | CustomToolCall)
 
 
-def messages_json(items: list[Item]) -> list[dict[str, Any]]:
+def messages_json(items: list[Item], memo: GroupMemo | None = None) -> list[dict[str, Any]]:
+    memo = memo if memo is not None else GroupMemo(size=0)
     out: list[dict[str, Any]] = []
     i = 0
     while i < len(items):
@@ -190,12 +190,12 @@ def messages_json(items: list[Item]) -> list[dict[str, Any]]:
             while j < len(items) and _is_assistant_side(items[j]):
                 j += 1
             run = items[i:j]
-            blocks = _MEMO.get(run, _assistant_blocks, run)
+            blocks = memo.get(run, _assistant_blocks, run)
             if blocks:
                 out.append({"role": "assistant", "content": blocks})
             i = j
         elif isinstance(item, Message):
-            blocks = _MEMO.get((item,), _user_blocks, item)
+            blocks = memo.get((item,), _user_blocks, item)
             if blocks:
                 out.append({"role": "user", "content": blocks})
             i += 1
@@ -205,13 +205,13 @@ def messages_json(items: list[Item]) -> list[dict[str, Any]]:
                 nxt = items[i]
                 if not isinstance(nxt, FunctionCallOutput | CustomToolCallOutput):
                     break
-                results.append(_MEMO.get((nxt,), _tool_result, nxt))
+                results.append(memo.get((nxt,), _tool_result, nxt))
                 i += 1
             out.append({"role": "user", "content": results})
     return out
 
 
-def build_body(prompt: Prompt) -> bytes:
+def build_body(prompt: Prompt, *, memo: GroupMemo | None = None) -> bytes:
     max_tokens = prompt.max_output_tokens or default_max_tokens(prompt.model)
     body: dict[str, Any] = {"model": prompt.model, "max_tokens": max_tokens, "stream": True}
     if prompt.instructions:
@@ -228,7 +228,7 @@ def build_body(prompt: Prompt) -> bytes:
     if budget is not None:
         body["thinking"] = {"type": "enabled", "budget_tokens": budget}
     body["cache_control"] = EPHEMERAL
-    body["messages"] = messages_json(prompt.items)
+    body["messages"] = messages_json(prompt.items, memo)
     return encode(body)
 
 
@@ -408,8 +408,13 @@ class AnthropicWire:
             h["x-api-key"] = api_key
         return h
 
+    def __init__(self) -> None:
+        # Messages built for earlier requests of this client's session (never shared
+        # between sessions: it dies with the client).
+        self._memo = GroupMemo()
+
     def build_body(self, prompt: Prompt) -> bytes:
-        return build_body(prompt)
+        return build_body(prompt, memo=self._memo)
 
     def parser(self, prompt: Prompt, provider: ProviderInfo) -> AnthropicParser:
         return AnthropicParser(prompt, provider)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Protocol
 
@@ -25,7 +25,13 @@ class WireClient:
     """A ModelClient made of a wire (body, headers, parser) and an SSE transport."""
 
     def __init__(
-        self, provider: ProviderInfo, wire: Wire, *, api_key: str | None, session_id: str
+        self,
+        provider: ProviderInfo,
+        wire: Wire,
+        *,
+        api_key: str | None,
+        session_id: str,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         from burro.models._http import SseTransport
 
@@ -33,6 +39,7 @@ class WireClient:
         self._wire = wire
         self._api_key = api_key
         self._session_id = session_id
+        self._env: Mapping[str, str] = env or {}
         self._transport = SseTransport(provider)
 
     async def stream(self, prompt: Prompt) -> AsyncIterator[StreamEvent]:
@@ -41,7 +48,7 @@ class WireClient:
         wire = self._wire
         url = endpoint_url(self._provider, wire.path)
         headers = wire.headers(api_key=self._api_key, session_id=self._session_id)
-        headers.update(extra_headers(self._provider))
+        headers.update(extra_headers(self._provider, self._env))
         body = wire.build_body(prompt)
         parser = wire.parser(prompt, self._provider)
         # aclosing: the response is released at once, also when a parser raises.
@@ -58,7 +65,13 @@ class WireClient:
         await self._transport.aclose()
 
 
-def open_client(provider: ProviderInfo, *, api_key: str | None, session_id: str) -> ModelClient:
+def open_client(
+    provider: ProviderInfo,
+    *,
+    api_key: str | None,
+    session_id: str,
+    env: Mapping[str, str] | None = None,
+) -> ModelClient:
     """A client for ``provider.wire_api``. Cheap: no network, no httpx import yet."""
     wire: Wire
     if provider.wire_api == "responses":
@@ -75,4 +88,4 @@ def open_client(provider: ProviderInfo, *, api_key: str | None, session_id: str)
         wire = AnthropicWire()
     else:  # pragma: no cover - WireApi is a closed Literal
         raise ValueError(f"unknown wire_api {provider.wire_api!r}")
-    return WireClient(provider, wire, api_key=api_key, session_id=session_id)
+    return WireClient(provider, wire, api_key=api_key, session_id=session_id, env=env)

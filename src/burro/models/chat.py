@@ -55,7 +55,6 @@ from burro.protocol.tools import ToolSpec
 from burro.util.sse import SseEvent
 
 OUTPUT_SCHEMA_NAME = "burro_output_schema"
-_MEMO = GroupMemo()
 
 
 def tool_json(tool: ToolSpec) -> dict[str, Any]:
@@ -120,7 +119,8 @@ def _assistant_message(run: list[Item]) -> dict[str, Any] | None:
     return out
 
 
-def messages_json(prompt: Prompt) -> list[dict[str, Any]]:
+def messages_json(prompt: Prompt, memo: GroupMemo | None = None) -> list[dict[str, Any]]:
+    memo = memo if memo is not None else GroupMemo(size=0)
     out: list[dict[str, Any]] = [{"role": "system", "content": prompt.instructions}]
     items = prompt.items
     i = 0
@@ -131,13 +131,13 @@ def messages_json(prompt: Prompt) -> list[dict[str, Any]]:
             while j < len(items) and _is_assistant_side(items[j]):
                 j += 1
             run = items[i:j]
-            msg = _MEMO.get(run, _assistant_message, run)
+            msg = memo.get(run, _assistant_message, run)
             if msg is not None:
                 out.append(msg)
             i = j
         elif isinstance(item, Message):
             role = "system" if item.role == "developer" else item.role
-            out.append({"role": role, "content": _MEMO.get((item,), _content, item)})
+            out.append({"role": role, "content": memo.get((item,), _content, item)})
             i += 1
         else:
             images: list[dict[str, Any]] = []
@@ -157,7 +157,7 @@ def messages_json(prompt: Prompt) -> list[dict[str, Any]]:
     return out
 
 
-def build_body(prompt: Prompt) -> bytes:
+def build_body(prompt: Prompt, *, memo: GroupMemo | None = None) -> bytes:
     body: dict[str, Any] = {
         "model": prompt.model,
         "stream": True,
@@ -180,7 +180,7 @@ def build_body(prompt: Prompt) -> bytes:
         }
     if prompt.max_output_tokens is not None:
         body["max_tokens"] = prompt.max_output_tokens
-    body["messages"] = messages_json(prompt)
+    body["messages"] = messages_json(prompt, memo)
     return encode(body)
 
 
@@ -369,8 +369,13 @@ class ChatWire:
         h["session_id"] = session_id
         return h
 
+    def __init__(self) -> None:
+        # Messages built for earlier requests of this client's session (never shared
+        # between sessions: it dies with the client).
+        self._memo = GroupMemo()
+
     def build_body(self, prompt: Prompt) -> bytes:
-        return build_body(prompt)
+        return build_body(prompt, memo=self._memo)
 
     def parser(self, prompt: Prompt, provider: ProviderInfo) -> ChatParser:
         return ChatParser(prompt, provider)

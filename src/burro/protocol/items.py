@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import msgspec
 
 Role = Literal["user", "assistant", "developer"]
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub_surrogates(text: str) -> str:
+    """``text`` with lone surrogates replaced by U+FFFD.
+
+    Python decodes undecodable bytes in argv, stdin and file names to lone surrogates,
+    which no JSON encoder accepts. Items clean their text when they are built, so what
+    the model is sent and what the session file restores are the same characters."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
 
 class TextPart(msgspec.Struct, tag_field="type", tag="text", kw_only=True):
     text: str
+
+    def __post_init__(self) -> None:
+        self.text = scrub_surrogates(self.text)
 
 
 class ImagePart(msgspec.Struct, tag_field="type", tag="image", kw_only=True):
@@ -54,6 +75,9 @@ class FunctionCall(
     arguments: str
     id: str | None = None
 
+    def __post_init__(self) -> None:
+        self.arguments = scrub_surrogates(self.arguments)
+
 
 class CustomToolCall(
     msgspec.Struct, tag_field="type", tag="custom_tool_call", kw_only=True, omit_defaults=True
@@ -65,6 +89,9 @@ class CustomToolCall(
     input: str
     id: str | None = None
 
+    def __post_init__(self) -> None:
+        self.input = scrub_surrogates(self.input)
+
 
 class FunctionCallOutput(
     msgspec.Struct, tag_field="type", tag="function_call_output", kw_only=True, omit_defaults=True
@@ -73,6 +100,9 @@ class FunctionCallOutput(
     output: str
     success: bool | None = None
     images: list[ImagePart] = []
+
+    def __post_init__(self) -> None:
+        self.output = scrub_surrogates(self.output)
 
 
 class CustomToolCallOutput(
@@ -85,6 +115,9 @@ class CustomToolCallOutput(
     call_id: str
     output: str
     success: bool | None = None
+
+    def __post_init__(self) -> None:
+        self.output = scrub_surrogates(self.output)
 
 
 Item = (

@@ -478,3 +478,10 @@ class BurroApp(App[int]):
     async def action_quit_now(self) -> None:
         await self.stop_session()
         self.exit(0)
+
+    async def on_unmount(self) -> None:
+        # However the app ends, its session shuts down (and releases its session file);
+        # the widgets are gone by now, so only the engine side is stopped.
+        handle, self.handle = self.handle, None
+        if handle is not None:
+            await handle.shutdown(grace_s=5.0)
