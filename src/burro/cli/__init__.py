@@ -186,13 +186,16 @@ def fork_cmd(ctx: click.Context, session_id: str) -> None:
 
 @main.command("apply-patch")
 @click.argument("patch_file", required=False, default="-")
-def apply_patch_cmd(patch_file: str) -> None:
+@click.option(
+    "--allow-outside", is_flag=True, help="Also write paths outside the current directory."
+)
+def apply_patch_cmd(patch_file: str, allow_outside: bool) -> None:
     """Apply a patch (``*** Begin Patch`` format) in the current directory.
 
     PATCH_FILE is a file path, or ``-`` (default) for standard input."""
     from burro.tools.apply_patch.cli import main as run
 
-    sys.exit(run(patch_file))
+    sys.exit(run(patch_file, allow_outside=allow_outside))
 
 
 @main.command("completion")

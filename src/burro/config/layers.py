@@ -10,7 +10,14 @@ from typing import Any, Literal
 import msgspec
 
 from burro.config.errors import ConfigError
-from burro.protocol.common import ApprovalPolicy, ReasoningEffort, ReasoningSummary, SandboxMode
+from burro.config.types import Count, Positive, ToolCalling
+from burro.protocol.common import (
+    ApprovalPolicy,
+    EnvInherit,
+    ReasoningEffort,
+    ReasoningSummary,
+    SandboxMode,
+)
 
 
 class SandboxWorkspaceWrite(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -30,6 +37,8 @@ class RuleConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class ShellEnvironmentPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Variables passed to commands even though they look like secrets (*_TOKEN, ...).
     keep: list[str] = []
+    # Which of burro's variables commands start from: all, the core set (PATH, HOME, ...), none.
+    inherit: EnvInherit = "all"
 
 
 class ShellConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -49,19 +58,23 @@ class Layer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defau
     model_provider: str | None = None
     model_reasoning_effort: ReasoningEffort | None = None
     model_reasoning_summary: ReasoningSummary | None = None
-    model_context_window: int | None = None
-    model_auto_compact_token_limit: int | None = None
+    model_context_window: Positive | None = None
+    model_auto_compact_token_limit: Positive | None = None
+    # Output cap sent with each request (max_tokens); unknown models get a default.
+    model_max_output_tokens: Positive | None = None
+    # "text": tools described in the instructions, calls parsed from the reply.
+    tool_calling: ToolCalling | None = None
     model_providers: dict[str, dict[str, Any]] = {}
     approval_policy: ApprovalPolicy | None = None
     sandbox_mode: SandboxMode | None = None
     sandbox_workspace_write: SandboxWorkspaceWrite | None = None
-    project_doc_max_bytes: int | None = None
+    project_doc_max_bytes: Count | None = None
     project_doc_fallback_filenames: list[str] | None = None
     developer_instructions: str | None = None
-    tool_output_token_limit: int | None = None
+    tool_output_token_limit: Positive | None = None
     hide_agent_reasoning: bool | None = None
     notify: list[str] | None = None
-    completion_nudges: int | None = None
+    completion_nudges: Count | None = None
     rules: list[RuleConfig] | None = None
     shell_environment_policy: ShellEnvironmentPolicy | None = None
     shell: ShellConfig | None = None

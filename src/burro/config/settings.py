@@ -27,10 +27,19 @@ from burro.config.layers import (
     set_path,
 )
 from burro.config.types import ModelInfo, ProviderInfo
-from burro.protocol.common import ApprovalPolicy, ReasoningEffort, ReasoningSummary, SandboxMode
+from burro.protocol.common import (
+    ApprovalPolicy,
+    EnvInherit,
+    ReasoningEffort,
+    ReasoningSummary,
+    SandboxMode,
+)
 
 DEFAULT_MODEL = "gpt-5.5"
 DEFAULT_PROVIDER = "openai"
+# Output cap for models burro does not know (a looping local model must not stream
+# for ever); a quarter of the context window when that is smaller.
+DEFAULT_MAX_OUTPUT_TOKENS = 32_000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +66,7 @@ class Settings:
     completion_nudges: int | None = None
     rules: tuple[RuleConfig, ...] = ()
     env_keep: tuple[str, ...] = ()
+    env_inherit: EnvInherit = "all"
     # [shell]: command runtime ceiling in seconds (None: none) and background sessions.
     shell_max_runtime_s: float | None = 3600.0
     shell_max_sessions: int = 16
@@ -75,6 +85,14 @@ class Settings:
 
         key = self.provider.env_key
         return (env.get(key) if key else None) or stored_key(self.burro_home, self.provider_id)
+
+
+def _max_output(layer: Layer, info: ModelInfo) -> int | None:
+    if layer.model_max_output_tokens:
+        return layer.model_max_output_tokens
+    if info.max_output_tokens is not None or info.known:
+        return info.max_output_tokens
+    return min(DEFAULT_MAX_OUTPUT_TOKENS, max(info.context_window // 4, 1))
 
 
 def burro_home(env: Mapping[str, str]) -> Path:
@@ -153,6 +171,9 @@ def load_settings(
     info = model_info(slug)
     if layer.model_context_window:
         info = msgspec.structs.replace(info, context_window=layer.model_context_window)
+    info = msgspec.structs.replace(info, max_output_tokens=_max_output(layer, info))
+    tool_calling = layer.tool_calling or provider_info.tool_calling or info.tool_calling
+    provider_info = msgspec.structs.replace(provider_info, tool_calling=tool_calling)
     warnings: list[str] = list(ignored)
     if not info.known:
         warnings.append(
@@ -191,6 +212,9 @@ def load_settings(
         rules=tuple(layer.rules or ()),
         env_keep=tuple(
             layer.shell_environment_policy.keep if layer.shell_environment_policy else ()
+        ),
+        env_inherit=(
+            layer.shell_environment_policy.inherit if layer.shell_environment_policy else "all"
         ),
         add_dirs=tuple(str((cwd / d).resolve()) for d in add_dirs),
         shell_max_runtime_s=_max_runtime(layer),

@@ -21,7 +21,7 @@ from burro.core.rollout import EventLine, RolloutWriter, SessionMeta, decode_lin
 from burro.core.session import Session
 from burro.core.sessions import find_session
 from burro.core.state import SessionOptions, SessionState, build_tools
-from burro.core.store import FileRolloutStore, LazyFileRolloutStore, RolloutStore
+from burro.core.store import FileRolloutStore, RolloutStore
 from burro.models import ModelClient
 from burro.protocol.events import EventEnvelope, SessionConfigured
 from burro.tools import Tool
@@ -113,7 +113,7 @@ async def start_session(
             from burro.core.rollout import rollout_path
 
             path = rollout_path(settings.burro_home, session_id)
-            store = LazyFileRolloutStore(path) if options.defer_rollout else FileRolloutStore(path)
+            store = FileRolloutStore(path, lazy=options.defer_rollout)
     deferred = options.defer_rollout and restored is None
     rollout = RolloutWriter(store, deferred=deferred) if store is not None else None
     if rollout is not None and restored is None:

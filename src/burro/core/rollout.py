@@ -92,21 +92,15 @@ class RolloutWriter:
     returns. Events are best effort (one that cannot be stored is dropped), and so are
     ``tool_output`` lines, whose history line follows moments later.
 
-    ``deferred``: every line is held back until the first turn starts (then written in
-    order), so a session opened and closed without a turn stores nothing (and does not
-    win ``resume --last``)."""
+    ``deferred``: the meta line, the initial context and every event before the first
+    turn are held back until a turn starts, so a session opened and closed without a
+    turn stores nothing (and does not win ``resume --last``)."""
 
     def __init__(self, store: RolloutStore, *, deferred: bool = False) -> None:
         self.store = store
         self._enc = msgspec.json.Encoder()
         self._pending: list[bytes] = []
         self._held: list[bytes] | None = [] if deferred else None
-
-    def _release(self) -> None:
-        """The first line that is not held: what was held goes first, in order."""
-        if self._held is not None:
-            held, self._held = self._held, None
-            self._pending[:0] = held
 
     @property
     def location(self) -> str:
@@ -120,17 +114,27 @@ class RolloutWriter:
             # items are cleaned where they are built, this catches anything else.
             return self._enc.encode(_clean(msgspec.to_builtins(line))) + b"\n"
 
+    def _held_back(self, data: bytes, *, hold: bool) -> bool:
+        """Hold ``data`` while deferred (True), or release what was held into the queue."""
+        if self._held is None:
+            return False
+        if hold:
+            self._held.append(data)
+            return True
+        held, self._held = self._held, None
+        self._pending[:0] = held
+        return False
+
     def _flush(self) -> None:
         while self._pending:
             self.store.append(self._pending[0])
             self._pending.pop(0)
 
     def _write(self, line: Line, *, hold: bool = False) -> None:
-        if hold and self._held is not None:
-            self._held.append(self._encode(line))
+        data = self._encode(line)
+        if self._held_back(data, hold=hold):
             return
-        self._release()
-        self._pending.append(self._encode(line))
+        self._pending.append(data)
         self._flush()
 
     def meta(self, meta: SessionMeta) -> None:
@@ -140,24 +144,21 @@ class RolloutWriter:
         self._write(ItemLine(ts=now_iso(), payload=item), hold=True)
 
     def event(self, event: Event, *, seq: int = 0) -> None:
-        if self._held is not None:
-            if not isinstance(event, TurnStarted):
-                self._held.append(self._encode(EventLine(ts=now_iso(), payload=event, seq=seq)))
-                return
-            self._release()
-            with contextlib.suppress(RolloutWriteError):
-                self._flush()
-        if self._pending:
-            return  # history lines are waiting for space: this event is dropped
+        data = self._encode(EventLine(ts=now_iso(), payload=_bounded(event), seq=seq))
+        # Everything before the first turn (the settings in effect, warnings, the
+        # shutdown of a session that never ran a turn) is held back like the meta.
+        if self._held_back(data, hold=not isinstance(event, TurnStarted)):
+            return
         with contextlib.suppress(RolloutWriteError):
-            self.store.append(
-                self._encode(EventLine(ts=now_iso(), payload=_bounded(event), seq=seq))
-            )
+            self._flush()  # history lines first
+            self.store.append(data)
+        # (If history lines are still waiting for space, this event is dropped.)
 
     def tool_output(self, item: ToolOutputItem) -> None:
         # Runs in a tool task's done-callback: never raise there.
-        self._release()
-        self._pending.append(self._encode(ToolOutputLine(ts=now_iso(), payload=item)))
+        data = self._encode(ToolOutputLine(ts=now_iso(), payload=item))
+        self._held_back(data, hold=False)
+        self._pending.append(data)
         with contextlib.suppress(RolloutWriteError):
             self._flush()
 
@@ -165,8 +166,9 @@ class RolloutWriter:
         self._write(CompactedLine(ts=now_iso(), payload=compacted))
 
     def close(self) -> None:
-        with contextlib.suppress(RolloutWriteError):
-            self._flush()
+        if self._held is None:
+            with contextlib.suppress(RolloutWriteError):
+                self._flush()
         self.store.close()
 
 

@@ -162,6 +162,7 @@ class SessionState:
             self.env,
             secret_vars=secrets,
             keep=s.env_keep,
+            inherit=s.env_inherit,
             sandbox_name=self.sandbox.name,
             network_disabled=self.policy.network_disabled,
         )
