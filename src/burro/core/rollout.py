@@ -13,7 +13,13 @@ from typing import Any
 import msgspec
 
 from burro.core.store import RolloutStore, RolloutWriteError
-from burro.protocol.events import Event, ExecCommandEnd, ToolCallEnd, TurnStarted
+from burro.protocol.events import (
+    Event,
+    ExecCommandEnd,
+    ShutdownComplete,
+    ToolCallEnd,
+    TurnContext,
+)
 from burro.protocol.items import Item, ToolOutputItem, scrub_surrogates
 
 # The human copy of a command's output (``ExecCommandEnd.aggregated_output``, and other
@@ -92,9 +98,9 @@ class RolloutWriter:
     returns. Events are best effort (one that cannot be stored is dropped), and so are
     ``tool_output`` lines, whose history line follows moments later.
 
-    ``deferred``: the meta line, the initial context and every event before the first
-    turn are held back until a turn starts, so a session opened and closed without a
-    turn stores nothing (and does not win ``resume --last``)."""
+    ``deferred``: the meta line, the initial context and the settings in effect are held
+    back until the first other line (a turn started), so a session opened and closed
+    without a turn stores nothing (and does not win ``resume --last``)."""
 
     def __init__(self, store: RolloutStore, *, deferred: bool = False) -> None:
         self.store = store
@@ -145,9 +151,11 @@ class RolloutWriter:
 
     def event(self, event: Event, *, seq: int = 0) -> None:
         data = self._encode(EventLine(ts=now_iso(), payload=_bounded(event), seq=seq))
-        # Everything before the first turn (the settings in effect, warnings, the
-        # shutdown of a session that never ran a turn) is held back like the meta.
-        if self._held_back(data, hold=not isinstance(event, TurnStarted)):
+        # The settings in effect are recorded before any turn: held back like the meta.
+        # A session that ends before any turn stores nothing at all.
+        if self._held is not None and isinstance(event, ShutdownComplete):
+            return
+        if self._held_back(data, hold=isinstance(event, TurnContext)):
             return
         with contextlib.suppress(RolloutWriteError):
             self._flush()  # history lines first
