@@ -273,13 +273,14 @@ def judge(code: int, stdout: str, stderr: str) -> tuple[bool, str]:
     except ValueError:
         return False, "stdout is not JSON lines"
     types = [e.get("type") for e in events]
-    answered = any(
-        e.get("type") == "item.completed" and e.get("item", {}).get("type") == "agent_message"
+    answers = [
+        str(e["item"].get("text", ""))
         for e in events
-    )
-    if code == 0 and "turn.completed" in types and answered:
-        retries = stderr.count("retry") + sum(1 for t in types if t == "error")
-        return True, "completed" + (" after retries" if retries else "")
+        if e.get("type") == "item.completed" and e.get("item", {}).get("type") == "agent_message"
+    ]
+    if code == 0 and "turn.completed" in types and answers:
+        retries = sum(1 for e in events if e.get("item", {}).get("type") == "error")
+        return True, f"completed ({retries} retries): {answers[-1][:40]!r}"
     failed = [e for e in events if e.get("type") == "turn.failed"]
     if code == 1 and failed:
         message = str(failed[-1].get("error", {}).get("message", ""))
