@@ -403,6 +403,15 @@ class BurroApp(App[int]):
         await self.stop_session()
         self.exit(0)
 
+    async def on_unmount(self) -> None:
+        # However the app ends, its session shuts down and releases the session file
+        # (the widgets are gone by now: no UI updates).
+        handle, self.handle = self.handle, None
+        if handle is not None:
+            handle.submit(Shutdown())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(handle.wait_closed(), timeout=5)
+
 
 def run_tui(opts: TuiOptions) -> int:
     """Entry point used by the CLI. Returns the process exit code."""
