@@ -290,7 +290,7 @@ LINE = "x" * 99  # 100 bytes with its newline: 5,000,000 bytes in all
 
 
 @pytest.mark.parametrize("wire", WIRES)
-def test_huge_output_is_capped_for_the_model_but_kept_whole(
+def test_huge_output_is_capped_for_the_model_and_bounded_on_disk(
     wire: str, server: FakeModelServer, repo: Path, burro_home: Path
 ) -> None:
     command = f"yes {LINE} | head -n {LINES}"
@@ -309,7 +309,7 @@ def test_huge_output_is_capped_for_the_model_but_kept_whole(
     # The JSONL item carries the whole output.
     (item,) = completed(events, "command_execution")
     assert item["aggregated_output"] == full and item["exit_code"] == 0
-    # So does the session's rollout file.
+    # The session file keeps a bounded head + tail of it (the model's copy is whole).
     (rollout,) = (burro_home / "sessions").rglob("rollout-*.jsonl")
     ends = [
         line["payload"]
@@ -317,7 +317,11 @@ def test_huge_output_is_capped_for_the_model_but_kept_whole(
         if line.get("type") == "event" and line["payload"].get("type") == "exec_command_end"
     ]
     (end,) = ends
-    assert end["aggregated_output"] == full
+    kept = end["aggregated_output"]
+    assert len(kept.encode()) <= 1024 * 1024 < len(full)
+    assert kept.startswith(full[:1000]) and kept.endswith(full[-1000:])
+    assert "lines truncated]" in kept
+    assert rollout.stat().st_size < 2 * 1024 * 1024
 
 
 @pytest.mark.parametrize("wire", WIRES)
