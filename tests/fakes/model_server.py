@@ -34,7 +34,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
 
-from tests.fakes.script import Hang, HttpError, MalformedLine, ResetAfter, Script, Turn
+from tests.fakes.script import (
+    EmptyClose,
+    Hang,
+    HttpError,
+    MalformedLine,
+    PingForever,
+    RawEvent,
+    Recorded,
+    ResetAfter,
+    Script,
+    Turn,
+)
 from tests.fakes.wire_anthropic import anthropic_error, anthropic_reply
 from tests.fakes.wire_common import WireReply
 from tests.fakes.wire_openai import chat_reply, openai_error, responses_reply
@@ -42,6 +53,15 @@ from tests.fakes.wire_openai import chat_reply, openai_error, responses_reply
 EXHAUSTED = "fake model script exhausted"
 MALFORMED_LINE = b"data: {not json\n\n"
 ROUTES = ("/v1/responses", "/v1/chat/completions", "/v1/messages")
+# What each wire sends to keep a connection open without making progress.
+KEEP_ALIVE = {
+    "/v1/messages": b'event: ping\ndata: {"type": "ping"}\n\n',
+    "/v1/responses": (
+        b"event: response.in_progress\n"
+        b'data: {"type": "response.in_progress", "response": {"status": "in_progress"}}\n\n'
+    ),
+    "/v1/chat/completions": b": keep-alive\n\n",
+}
 
 
 @dataclass(frozen=True)
@@ -124,6 +144,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _error_body(self, route: str, status: int, message: str, fault: HttpError | None) -> Any:
+        if fault is not None and fault.body is not None:
+            return fault.body if not isinstance(fault.body, str) else fault.body.encode()
         code = fault.code if fault else None
         error_type = fault.error_type if fault else None
         if route == "/v1/messages":
@@ -140,6 +162,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self._record(b"")
+        route = self.path.split("?", 1)[0].rstrip("/")
+        answer = self.server.fake.get_routes.get(route)
+        if answer is not None:
+            self._send_json(200, answer)
+            return
         self._send_json(404, openai_error(404, f"no route GET {self.path}"))
 
     def do_POST(self) -> None:
@@ -158,6 +185,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._abort()
             return
         fault = turn.fault
+        if isinstance(fault, EmptyClose) and not fault.head:
+            self._abort()
+            return
+        if isinstance(fault, Recorded):
+            data = fault.body.encode()
+            self.send_response(fault.status)
+            self.send_header("Content-Type", fault.content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         if isinstance(fault, HttpError):
             extra = {}
             if fault.retry_after is not None:
@@ -173,7 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
         streaming = isinstance(rec.json, dict) and rec.json.get("stream") is True
         try:
             if streaming:
-                self._stream(reply, turn)
+                self._stream(reply, turn, route)
             else:
                 self._plain(reply, turn)
         except OSError:
@@ -199,7 +237,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send_json(200, reply.body)
 
-    def _stream(self, reply: WireReply, turn: Turn) -> None:
+    def _stream(self, reply: WireReply, turn: Turn, route: str) -> None:
         fake = self.server.fake
         fault = turn.fault
         self.send_response(200)
@@ -208,26 +246,53 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
 
+        pending: list[bytes] = []
+        size = 0
+
+        def flush() -> None:
+            nonlocal size
+            if pending:
+                data = b"".join(pending)
+                pending.clear()
+                size = 0
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
         def chunk(data: bytes) -> None:
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            # Events without a scripted gap go out in batches of up to 64 KiB (as a busy
+            # server's do): a long stream then costs the client per event, not per write.
+            nonlocal size
+            pending.append(data)
+            size += len(data)
+            if turn.event_gap_s > 0 or size >= 65536:
+                flush()
 
         cut = len(reply.events)
         if isinstance(fault, ResetAfter):
             cut = fault.events
-        elif isinstance(fault, Hang):
+        elif isinstance(fault, Hang | PingForever):
             cut = fault.after
+        elif isinstance(fault, EmptyClose):
+            cut = 0
         for i, event in enumerate(reply.events[:cut]):
             if isinstance(fault, MalformedLine) and i == fault.after:
                 chunk(MALFORMED_LINE)
+            if isinstance(fault, RawEvent) and i == fault.after:
+                chunk(f"data: {fault.data}\n\n".encode())
             if i and turn.event_gap_s > 0 and fake._stopping.wait(turn.event_gap_s):
                 self._abort()
                 return
             chunk(event.encode())
         if isinstance(fault, MalformedLine) and fault.after >= len(reply.events):
             chunk(MALFORMED_LINE)
+        flush()
         if isinstance(fault, Hang):
             fake._stopping.wait(fault.seconds)
-        if isinstance(fault, ResetAfter | Hang):
+        if isinstance(fault, PingForever):
+            ping = KEEP_ALIVE[route]
+            while not fake._stopping.wait(fault.interval_s):
+                chunk(ping)  # OSError once the client hangs up ends the handler
+                flush()
+        if isinstance(fault, ResetAfter | Hang | PingForever):
             self._abort()
             return
         self.wfile.write(b"0\r\n\r\n")
@@ -243,11 +308,14 @@ class FakeModelServer:
         port: int = 0,
         chat_usage_always: bool = False,
         record_path: str | Path | None = None,
+        get_routes: dict[str, Any] | None = None,
     ) -> None:
         turns = script.turns if isinstance(script, Script) else script
         self._turns: deque[Turn] = deque(turns)
         self._port = port
         self.chat_usage_always = chat_usage_always
+        # GET answers, e.g. {"/v1/models": {...}, "/props": {...}} (model discovery).
+        self.get_routes: dict[str, Any] = dict(get_routes or {})
         self._record_path = Path(record_path) if record_path is not None else None
         self._record_file: IO[str] | None = None
         self._cond = threading.Condition()

@@ -76,6 +76,18 @@ class Custom:
 Step: TypeAlias = Text | Reasoning | Call | Custom
 
 
+def text_call(
+    name: str, arguments: dict[str, Any] | str, *, form: str = "json", prose: str = ""
+) -> Text:
+    """A tool call written as text, as small local models do without native tool calls:
+    a fenced ```json block (``form="json"``) or ``<tool_call>`` tags (``form="tags"``).
+    A ``str`` for ``arguments`` is sent verbatim inside the call object."""
+    args = arguments if isinstance(arguments, str) else json.dumps(arguments)
+    body = f'{{"name": {json.dumps(name)}, "arguments": {args}}}'
+    block = f"```json\n{body}\n```" if form == "json" else f"<tool_call>\n{body}\n</tool_call>"
+    return Text(f"{prose}\n\n{block}" if prose else block, chunks=4)
+
+
 @dataclass(frozen=True)
 class Usage:
     input_tokens: int = 0
@@ -97,6 +109,8 @@ class HttpError:
     message: str = "fake model server error"
     code: str | None = None  # overrides the provider's default error code
     error_type: str | None = None  # overrides the provider's default error type
+    # A whole response body to send instead (e.g. a real server's recorded error).
+    body: Any = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +135,48 @@ class Hang:
     seconds: float
 
 
-Fault: TypeAlias = HttpError | ResetAfter | MalformedLine | Hang
+@dataclass(frozen=True)
+class EmptyClose:
+    """Answer 200 with an event-stream head and end the body at once (no data at all),
+    or, with ``head=False``, close the connection without sending any response."""
+
+    _: KW_ONLY
+    head: bool = True
+
+
+@dataclass(frozen=True)
+class PingForever:
+    """Stream ``after`` events, then only keep-alives (Anthropic ``ping``, Responses
+    ``response.in_progress``, an SSE comment on Chat) every ``interval_s`` until the
+    client goes away or the server stops."""
+
+    after: int
+    _: KW_ONLY
+    interval_s: float = 0.05
+
+
+@dataclass(frozen=True)
+class RawEvent:
+    """Insert ``data: <data>`` (well-formed SSE, any JSON shape) after ``after`` events,
+    then continue to completion."""
+
+    after: int
+    data: str
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Answer with a real server's recorded response, byte for byte (see
+    tests/data/servers/): ``status``, ``content_type`` and the raw ``body``."""
+
+    status: int
+    content_type: str
+    body: str
+
+
+Fault: TypeAlias = (
+    HttpError | ResetAfter | MalformedLine | Hang | RawEvent | EmptyClose | PingForever | Recorded
+)
 
 
 @dataclass
@@ -132,6 +187,11 @@ class Turn:
     fault: Fault | None = None
     delay_s: float = 0.0
     event_gap_s: float = 0.0
+    # "length": the output limit cut the answer (Chat finish_reason "length", Anthropic
+    # stop_reason "max_tokens", Responses incomplete/max_output_tokens).
+    stop: str | None = None
+    # False: the server reports no usage at all (llama.cpp-style streams, some proxies).
+    usage_reported: bool = True
 
 
 # ---------------------------------------------------------------- JSON
@@ -147,6 +207,10 @@ _FAULT_TAGS: dict[str, type[Any]] = {
     "reset_after": ResetAfter,
     "malformed_line": MalformedLine,
     "hang": Hang,
+    "raw_event": RawEvent,
+    "empty_close": EmptyClose,
+    "ping_forever": PingForever,
+    "recorded": Recorded,
 }
 
 
@@ -177,6 +241,8 @@ def turn_to_dict(turn: Turn) -> dict[str, Any]:
         "fault": _tagged(turn.fault, _FAULT_TAGS) if turn.fault is not None else None,
         "delay_s": turn.delay_s,
         "event_gap_s": turn.event_gap_s,
+        "stop": turn.stop,
+        "usage_reported": turn.usage_reported,
     }
 
 
@@ -189,6 +255,8 @@ def turn_from_dict(data: dict[str, Any]) -> Turn:
         fault=_untag(fault, _FAULT_TAGS) if fault is not None else None,
         delay_s=float(data.get("delay_s", 0.0)),
         event_gap_s=float(data.get("event_gap_s", 0.0)),
+        stop=data.get("stop"),
+        usage_reported=bool(data.get("usage_reported", True)),
     )
 
 
@@ -217,15 +285,19 @@ class Script:
 __all__ = [
     "Call",
     "Custom",
+    "EmptyClose",
     "Fault",
     "Hang",
     "HttpError",
     "MalformedLine",
+    "PingForever",
     "Reasoning",
+    "Recorded",
     "ResetAfter",
     "Script",
     "Step",
     "Text",
     "Turn",
     "Usage",
+    "text_call",
 ]

@@ -55,6 +55,8 @@ def anthropic_reply(turn: Turn, request_json: Any, request_body: bytes) -> WireR
         "stop_sequence": None,
         "usage": _start_usage(usage),
     }
+    if not turn.usage_reported:  # the SDK requires the field: zeros, as proxies send
+        message["usage"] = {"input_tokens": 0, "output_tokens": 0}
     events: list[SseEvent] = []
 
     def emit(type_: str, **fields: Any) -> None:
@@ -118,11 +120,11 @@ def anthropic_reply(turn: Turn, request_json: Any, request_body: bytes) -> WireR
             blocks.append({"type": "tool_use", "id": tool_id, "name": step.name, "input": parsed})
         emit("content_block_stop", index=index)
     stop_reason = "tool_use" if has_tool else "end_turn"
-    emit(
-        "message_delta",
-        delta={"stop_reason": stop_reason, "stop_sequence": None},
-        usage=_final_usage(usage),
-    )
+    if turn.stop == "length":
+        stop_reason = "max_tokens"
+    final: dict[str, Any] = {"delta": {"stop_reason": stop_reason, "stop_sequence": None}}
+    final["usage"] = _final_usage(usage) if turn.usage_reported else {"output_tokens": 0}
+    emit("message_delta", **final)
     emit("message_stop")
     body = {
         **message,

@@ -36,6 +36,7 @@ class _ResponsesBuilder:
         self.turn = turn
         self.req: dict[str, Any] = request_json if isinstance(request_json, dict) else {}
         self.usage = resolve_usage(turn, request_body)
+        self.cut = turn.stop == "length"  # the output limit cuts the last message
         self.events: list[SseEvent] = []
         self.seq = 0
         self.output: list[dict[str, Any]] = []
@@ -55,11 +56,13 @@ class _ResponsesBuilder:
             "status": status,
             "background": False,
             "error": None,
-            "incomplete_details": None,
+            "incomplete_details": (
+                {"reason": "max_output_tokens"} if status == "incomplete" else None
+            ),
             "instructions": req.get("instructions"),
             "max_output_tokens": req.get("max_output_tokens"),
             "model": request_model(req, "fake-model"),
-            "output": copy.deepcopy(self.output) if status == "completed" else [],
+            "output": copy.deepcopy(self.output) if status != "in_progress" else [],
             "parallel_tool_calls": bool(req.get("parallel_tool_calls", True)),
             "previous_response_id": req.get("previous_response_id"),
             "reasoning": {"effort": None, "summary": None, **(req.get("reasoning") or {})},
@@ -70,7 +73,11 @@ class _ResponsesBuilder:
             "tools": tools if isinstance(tools, list) else [],
             "top_p": req.get("top_p", 1.0),
             "truncation": "disabled",
-            "usage": responses_usage(self.usage) if status == "completed" else None,
+            "usage": (
+                responses_usage(self.usage)
+                if status in ("completed", "incomplete") and self.turn.usage_reported
+                else None
+            ),
             "user": None,
             "metadata": {},
         }
@@ -89,8 +96,12 @@ class _ResponsesBuilder:
                 self.function_call(index, step)
             else:
                 self.custom_call(index, step)
-        final = self.response_obj("completed")
-        self.emit("response.completed", response=final)
+        if self.cut:
+            final = self.response_obj("incomplete")
+            self.emit("response.incomplete", response=final)
+        else:
+            final = self.response_obj("completed")
+            self.emit("response.completed", response=final)
         return WireReply(self.events, final)
 
     def message(self, index: int, step: Text) -> None:
@@ -108,6 +119,8 @@ class _ResponsesBuilder:
         self.emit("response.content_part.added", **at, part=empty)
         for piece in split_chunks(step.text, step.chunks):
             self.emit("response.output_text.delta", **at, delta=piece, logprobs=[])
+        if self.cut and index == len(self.turn.steps) - 1:
+            return  # cut by the output limit: the item never completes
         self.emit("response.output_text.done", **at, text=step.text, logprobs=[])
         part = {"type": "output_text", "text": step.text, "annotations": [], "logprobs": []}
         self.emit("response.content_part.done", **at, part=part)
@@ -206,6 +219,7 @@ def chat_reply(
     usage = resolve_usage(turn, request_body)
     opts = req.get("stream_options")
     with_usage = usage_always or (isinstance(opts, dict) and bool(opts.get("include_usage")))
+    with_usage = with_usage and turn.usage_reported
     base: dict[str, Any] = {
         "id": alnum_id("chatcmpl-", 29),
         "object": "chat.completion.chunk",
@@ -260,6 +274,8 @@ def chat_reply(
             for piece in split_chunks(args, step.chunks):
                 chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
     finish = "tool_calls" if tool_calls else "stop"
+    if turn.stop == "length":
+        finish = "length"
     chunk({}, finish)
     if with_usage:
         events.append(SseEvent({**base, "choices": [], "usage": chat_usage(usage)}))

@@ -438,3 +438,36 @@ def test_cli_serves_script_until_sigterm(tmp_path: Path) -> None:
         assert proc.wait(timeout=5) == 0
     (line,) = record.read_text().splitlines()
     assert json.loads(line)["json"]["input"] == "cli"
+
+
+# ---------------------------------------------------------------- output limit, no usage
+
+
+def test_length_stop_parses_with_each_sdk(server: FakeModelServer) -> None:
+    cut = Turn([Text("half of it")], stop="length", usage_reported=False)
+    server.add_turns(cut, cut, cut)
+    events = list(
+        oai(server).responses.create(model="m", input="hi", stream=True)  # type: ignore[call-overload]
+    )
+    last = events[-1]
+    assert last.type == "response.incomplete"
+    assert last.response.incomplete_details.reason == "max_output_tokens"
+    assert last.response.usage is None
+    deltas = [e.delta for e in events if e.type == "response.output_text.delta"]
+    assert "".join(deltas) == "half of it"
+    chunks = list(
+        oai(server).chat.completions.create(
+            model="m",
+            messages=[{"role": "user", "content": "hi"}],
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
+    assert chunks[-1].choices[0].finish_reason == "length"
+    assert all(c.usage is None for c in chunks)
+    with claude(server).messages.stream(
+        model="c", max_tokens=5, messages=[{"role": "user", "content": "hi"}]
+    ) as stream:
+        final = stream.get_final_message()
+    assert final.stop_reason == "max_tokens" and final.content[0].text == "half of it"  # type: ignore[union-attr]
+    assert final.usage.output_tokens == 0

@@ -73,16 +73,20 @@ def make_prompt(items: list[Item] | None = None, **kw: Any) -> Prompt:
     )
 
 
-async def _collect(info: ProviderInfo, prompt: Prompt) -> list[StreamEvent]:
-    client = open_client(info, api_key="sk-test", session_id="sess-1")
+async def _collect(
+    info: ProviderInfo, prompt: Prompt, env: dict[str, str] | None = None
+) -> list[StreamEvent]:
+    client = open_client(info, api_key="sk-test", session_id="sess-1", env=env)
     try:
         return [ev async for ev in client.stream(prompt)]
     finally:
         await client.aclose()
 
 
-def stream(info: ProviderInfo, prompt: Prompt | None = None) -> list[StreamEvent]:
-    return asyncio.run(_collect(info, prompt or make_prompt()))
+def stream(
+    info: ProviderInfo, prompt: Prompt | None = None, env: dict[str, str] | None = None
+) -> list[StreamEvent]:
+    return asyncio.run(_collect(info, prompt or make_prompt(), env))
 
 
 def stream_error(info: ProviderInfo) -> ModelError:
@@ -137,8 +141,8 @@ def test_turn_streams_reasoning_text_and_tool_calls(wire: str) -> None:
 def test_request_goes_to_the_wire_endpoint_with_auth_and_extra_headers(
     wire: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("FAKE_ORG", "org-42")
-    monkeypatch.delenv("FAKE_UNSET", raising=False)
+    # The header comes from the session's environment, never the process's.
+    monkeypatch.setenv("FAKE_UNSET", "from-the-process")
     with FakeModelServer([Turn([Text("hi")])]) as srv:
         info = provider(
             srv,
@@ -147,7 +151,7 @@ def test_request_goes_to_the_wire_endpoint_with_auth_and_extra_headers(
             env_http_headers={"x-org": "FAKE_ORG", "x-unset": "FAKE_UNSET"},
             query_params={"api-version": "7"},
         )
-        stream(info)
+        stream(info, env={"FAKE_ORG": "org-42"})
         (req,) = srv.requests
     assert req.path == PATHS[wire] + "?api-version=7"
     assert req.headers["x-extra"] == "1"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-import os
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -72,9 +72,11 @@ def discover_agents_md(
     return files, "\n\n".join(parts), truncated
 
 
-def environment_context(settings: Settings, *, now: _dt.datetime | None = None) -> str:
+def environment_context(
+    settings: Settings, *, env: Mapping[str, str], now: _dt.datetime | None = None
+) -> str:
     now = now or _dt.datetime.now().astimezone()
-    shell = Path(os.environ.get("SHELL", "bash")).name or "bash"
+    shell = Path(env.get("SHELL", "bash")).name or "bash"
     network = "enabled" if settings.network_access else "restricted"
     lines = [
         "<environment_context>",
@@ -109,7 +111,11 @@ def permissions_message(sandbox_mode: str, approval_policy: str, network: bool) 
 
 
 def initial_context(
-    settings: Settings, *, user_instructions: str | None = None, warnings: list[str] | None = None
+    settings: Settings,
+    *,
+    env: Mapping[str, str],
+    user_instructions: str | None = None,
+    warnings: list[str] | None = None,
 ) -> list[Message]:
     """The items recorded once at the start of a session (never rewritten later)."""
     perms = permissions_message(
@@ -148,7 +154,7 @@ def initial_context(
                 text=f"{AGENTS_HEADER}{settings.cwd}\n\n<INSTRUCTIONS>\n{body}\n</INSTRUCTIONS>"
             )
         )
-    user_parts.append(TextPart(text=environment_context(settings)))
+    user_parts.append(TextPart(text=environment_context(settings, env=env)))
     items.append(Message(role="user", content=list(user_parts)))
     return items
 

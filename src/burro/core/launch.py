@@ -24,6 +24,7 @@ from burro.core.state import SessionOptions, SessionState, build_tools
 from burro.core.store import FileRolloutStore, RolloutStore
 from burro.models import ModelClient
 from burro.protocol.events import EventEnvelope, SessionConfigured
+from burro.tools import Tool
 
 
 def new_meta(settings: Settings, session_id: str, *, forked_from: str | None = None) -> SessionMeta:
@@ -44,7 +45,9 @@ def new_meta(settings: Settings, session_id: str, *, forked_from: str | None = N
 def _open_client(settings: Settings, env: Mapping[str, str], session_id: str) -> ModelClient:
     from burro.models import open_client
 
-    return open_client(settings.provider, api_key=settings.api_key(env), session_id=session_id)
+    return open_client(
+        settings.provider, api_key=settings.api_key(env), session_id=session_id, env=env
+    )
 
 
 def _check_key(settings: Settings, env: Mapping[str, str]) -> None:
@@ -74,7 +77,7 @@ async def start_session(
     client: ModelClient | None = None,
     store: RolloutStore | None = None,
     instructions: str | None = None,
-    tools: Sequence[str] | None = None,
+    tools: Sequence[str | Tool] | None = None,
 ) -> SessionHandle:
     """Start a new session, or continue ``resume`` (an id, id prefix or rollout path;
     or, with ``store``, the session the store holds) with its exact history.
@@ -109,8 +112,10 @@ async def start_session(
         if store is None and not options.ephemeral:
             from burro.core.rollout import rollout_path
 
-            store = FileRolloutStore(rollout_path(settings.burro_home, session_id))
-    rollout = RolloutWriter(store) if store is not None else None
+            path = rollout_path(settings.burro_home, session_id)
+            store = FileRolloutStore(path, lazy=options.defer_rollout)
+    deferred = options.defer_rollout and restored is None
+    rollout = RolloutWriter(store, deferred=deferred) if store is not None else None
     if rollout is not None and restored is None:
         rollout.meta(new_meta(settings, session_id))
 
@@ -138,7 +143,7 @@ async def start_session(
     warnings = list(settings.warnings)
     pending = False
     if restored is None:
-        for message in initial_context(settings, warnings=warnings):
+        for message in initial_context(settings, env=env, warnings=warnings):
             state.record(message)
         state.context_items = len(state.history)
     else:
@@ -170,7 +175,7 @@ async def start_session(
     bus_store = store
     bus = EventBus(
         session_id,
-        first_seq=(restored.last_seq if restored else 0) + 1,
+        first_seq=_resume_seq(restored),
         older=(
             (lambda after, before: _persisted_events(bus_store, session_id, after, before))
             if bus_store is not None
@@ -186,6 +191,18 @@ async def start_session(
     )
     task = asyncio.create_task(session.run(), name="burro-session")
     return SessionHandle(session, task, rollout=rollout.location if rollout else None)
+
+
+# After a crash, events published after the last persisted one (deltas) may have reached
+# readers; numbering jumps past any such range so a reader's last seen number never
+# hides a new event.
+CRASH_SEQ_GAP = 1_000_000
+
+
+def _resume_seq(restored: Restored | None) -> int:
+    if restored is None:
+        return 1
+    return restored.last_seq + 1 + (0 if restored.clean_end else CRASH_SEQ_GAP)
 
 
 def _has_lines(store: RolloutStore) -> bool:

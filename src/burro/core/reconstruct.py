@@ -22,6 +22,7 @@ from burro.core.tool_runtime import output_item
 from burro.protocol.common import PlanStep, TokenUsage
 from burro.protocol.events import (
     PlanUpdate,
+    ShutdownComplete,
     TokenCount,
     TurnAborted,
     TurnComplete,
@@ -56,6 +57,9 @@ class Restored:
     context_items: int = 0
     # The last event sequence number written (numbering continues after it).
     last_seq: int = 0
+    # The previous run ended with a clean shutdown (else events after ``last_seq`` that
+    # were never persisted, such as deltas, may have been seen by readers).
+    clean_end: bool = False
     # The last turn started but never ended (burro stopped mid-turn).
     pending_turn: bool = False
     # Problems found and repaired while reading (damaged lines, unpaired tool outputs):
@@ -70,6 +74,7 @@ def restore(source: Path | RolloutStore) -> Restored:
     usage = TokenUsage()
     plan: list[PlanStep] = []
     last_seq = 0
+    clean_end = False
     pending_turn = False
     damaged: list[int] = []
     where = source if isinstance(source, Path) else source.location
@@ -89,6 +94,7 @@ def restore(source: Path | RolloutStore) -> Restored:
         elif isinstance(line, EventLine):
             ev = line.payload
             last_seq = max(last_seq, line.seq)
+            clean_end = isinstance(ev, ShutdownComplete)
             if isinstance(ev, TurnStarted):
                 pending_turn = True
             elif isinstance(ev, TurnComplete | TurnAborted | TurnFailed):
@@ -125,6 +131,7 @@ def restore(source: Path | RolloutStore) -> Restored:
         plan=plan,
         context_items=_context_len(history),
         last_seq=last_seq,
+        clean_end=clean_end,
         pending_turn=pending_turn,
         warnings=_warnings(where, damaged, repaired),
     )

@@ -69,10 +69,17 @@ class FileRolloutStore:
     cannot be written whole (full disk, file size limit) is cut back off the file before
     :class:`RolloutWriteError` is raised, so no torn line is left behind."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, lazy: bool = False) -> None:
         self.path = path
         self._pid_file: Path | None = None
         self._newline_first = False
+        self._fd = -1
+        self._lazy = lazy  # create (and lock) the file on the first append, not now
+        if not lazy:
+            self._open()
+
+    def _open(self) -> None:
+        path = self.path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -117,6 +124,9 @@ class FileRolloutStore:
         return str(self.path)
 
     def append(self, line: bytes) -> None:
+        if self._lazy:
+            self._lazy = False
+            self._open()
         if self._fd < 0:
             raise RolloutWriteError(f"the session file {self.path} is closed")
         try:
@@ -143,6 +153,8 @@ class FileRolloutStore:
             raise
 
     def read(self) -> Iterator[bytes]:
+        if self._lazy:
+            return  # nothing stored yet
         with self.path.open("rb") as fh:
             yield from fh
 

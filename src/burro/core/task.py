@@ -13,6 +13,7 @@ from burro.core.store import RolloutStore
 from burro.models import ModelClient
 from burro.protocol.events import EventEnvelope, ShutdownComplete
 from burro.protocol.ops import Shutdown, UserTurn
+from burro.tools import Tool
 
 
 async def run_task(
@@ -28,7 +29,7 @@ async def run_task(
     client: ModelClient | None = None,
     store: RolloutStore | None = None,
     instructions: str | None = None,
-    tools: Sequence[str] | None = None,
+    tools: Sequence[str | Tool] | None = None,
     shutdown_grace_s: float = 10.0,
 ) -> TaskResult:
     """Start (or resume) a session, run ``op`` to the end of its turn, shut down.

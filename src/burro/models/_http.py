@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncGenerator, Mapping
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
 
 import msgspec
@@ -35,11 +34,12 @@ def endpoint_url(provider: ProviderInfo, path: str) -> str:
     return url
 
 
-def extra_headers(provider: ProviderInfo) -> dict[str, str]:
-    """Provider ``http_headers`` plus ``env_http_headers`` whose variable is set."""
+def extra_headers(provider: ProviderInfo, env: Mapping[str, str]) -> dict[str, str]:
+    """Provider ``http_headers`` plus ``env_http_headers`` whose variable is set in the
+    session's environment (never the process's: a server runs many sessions)."""
     out = dict(provider.http_headers)
     for header, var in provider.env_http_headers.items():
-        value = os.environ.get(var, "").strip()
+        value = env.get(var, "").strip()
         if value:
             out[header] = value
     return out
@@ -96,17 +96,27 @@ class SseTransport:
             client, self._client = self._client, None
             await client.aclose()
 
-    def _idle_error(self) -> ModelError:
+    @property
+    def idle_s(self) -> float:
+        return self._idle_s
+
+    def idle_error(self, *, phase: Literal["request", "stream"] = "stream") -> ModelError:
+        what = "no response" if phase == "request" else "no progress (keep-alives do not count)"
         return ModelError(
             "idle_timeout",
-            f"idle timeout: no data from {self._provider.name} for "
+            f"idle timeout: {what} from {self._provider.name} for "
             f"{self._idle_s:g} s (stream_idle_timeout_ms)",
+            phase=phase,
         )
 
     async def post_sse(
         self, url: str, body: bytes, headers: dict[str, str]
     ) -> AsyncGenerator[SseEvent, None]:
-        """POST ``body`` and yield the server's events. Raises ModelError only."""
+        """POST ``body`` and yield the server's events. Raises ModelError only.
+
+        Waiting for the response head is bounded here; the time between events is
+        bounded by the caller, which knows which events are progress (keep-alive
+        events and comments must not hold a stuck stream open for ever)."""
         import_httpx()
         import httpx
 
@@ -122,14 +132,23 @@ class SseTransport:
             async with asyncio.timeout(self._idle_s):
                 response = await client.send(request, stream=True)
         except (TimeoutError, httpx.ReadTimeout) as exc:
-            raise self._idle_error() from exc
+            raise self.idle_error(phase="request") from exc
         except httpx.UnsupportedProtocol as exc:
             raise ModelError(
-                "bad_request", f"cannot send to {name} at {url}: {_describe(exc)}"
+                "bad_request", f"cannot send to {name} at {url}: {_describe(exc)}", phase="request"
+            ) from exc
+        except httpx.RemoteProtocolError as exc:
+            raise ModelError(
+                "empty_stream",
+                f"{name} at {url} closed the connection without any response; check its log "
+                f"({_describe(exc)})",
+                phase="request",
             ) from exc
         except httpx.RequestError as exc:
             raise ModelError(
-                "connection", f"could not reach {name} at {url}: {_describe(exc)}"
+                "connection",
+                f"could not reach {name} at {url}: {_describe(exc)}",
+                phase="request",
             ) from exc
         try:
             if not 200 <= response.status_code < 300:
@@ -142,12 +161,11 @@ class SseTransport:
             events = aiter_sse(response.aiter_bytes()).__aiter__()
             while True:
                 try:
-                    async with asyncio.timeout(self._idle_s):
-                        event = await anext(events)
+                    event = await anext(events)
                 except StopAsyncIteration:
                     return
-                except (TimeoutError, httpx.ReadTimeout) as exc:
-                    raise self._idle_error() from exc
+                except httpx.ReadTimeout as exc:  # not a byte for idle_s: not even a ping
+                    raise self.idle_error() from exc
                 except httpx.RequestError as exc:
                     raise ModelError(
                         "stream_cut",
@@ -181,9 +199,12 @@ class SseTransport:
             decoded = None
         if isinstance(decoded, dict) and "error" in decoded:
             code, msg = error_detail(decoded)
-            return classify_stream_error(code, msg, self._provider)
+            err = classify_stream_error(code, msg, self._provider)
+            err.phase = "request"
+            return err
         return ModelError(
             "malformed_response",
             f"{self._provider.name} answered with JSON instead of an event stream: "
             + one_line(raw.decode("utf-8", errors="replace"), limit=200),
+            phase="request",
         )

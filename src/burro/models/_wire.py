@@ -17,10 +17,18 @@ _decoder = msgspec.json.Decoder()
 
 
 class StreamParser(Protocol):
-    """Turns SSE events into StreamEvents; ``done`` once the completion event arrived."""
+    """Turns SSE events into StreamEvents; ``done`` once the completion event arrived.
+
+    ``progress`` counts the events that moved the response forward (content, reasoning
+    and tool-argument deltas, item and completion events); keep-alives such as
+    Anthropic ``ping`` or Responses ``response.in_progress`` leave it unchanged, so
+    they do not reset the idle timer."""
 
     @property
     def done(self) -> bool: ...
+
+    @property
+    def progress(self) -> int: ...
 
     def feed(self, sse: SseEvent) -> list[StreamEvent]: ...
 
@@ -150,5 +158,8 @@ class GroupMemo:
         value = build(*args)
         self._map[key] = (group, value)
         if len(self._map) > self._size:
+            if self._size == 0:
+                self._map.clear()
+                return value
             self._map.popitem(last=False)
         return value

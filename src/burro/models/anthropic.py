@@ -52,6 +52,7 @@ from burro.protocol.model import (
     ItemStarted,
     Prompt,
     ReasoningDelta,
+    StopReason,
     StreamEvent,
     TextDelta,
 )
@@ -59,10 +60,17 @@ from burro.protocol.tools import ToolSpec
 from burro.util.sse import SseEvent
 
 ANTHROPIC_VERSION = "2023-06-01"
-_MEMO = GroupMemo()
 EPHEMERAL: dict[str, str] = {"type": "ephemeral"}
 THINKING_BUDGET = {"minimal": 1024, "low": 4096, "medium": 12288, "high": 24576, "xhigh": 30000}
 MIN_THINKING_BUDGET = 1024
+# stop_reason "max_tokens" is the output limit: the partial answer is kept.
+_STOP_REASONS: dict[str, StopReason] = {
+    "end_turn": "end_turn",
+    "stop_sequence": "end_turn",
+    "tool_use": "tool_calls",
+    "max_tokens": "max_output_tokens",
+    "refusal": "content_filter",
+}
 
 
 def default_max_tokens(model: str) -> int:
@@ -180,7 +188,8 @@ def _is_assistant_side(item: Item) -> bool:
     return isinstance(item, Reasoning | FunctionCall | CustomToolCall)
 
 
-def messages_json(items: list[Item]) -> list[dict[str, Any]]:
+def messages_json(items: list[Item], memo: GroupMemo | None = None) -> list[dict[str, Any]]:
+    memo = memo if memo is not None else GroupMemo(size=0)
     out: list[dict[str, Any]] = []
     i = 0
     while i < len(items):
@@ -190,12 +199,12 @@ def messages_json(items: list[Item]) -> list[dict[str, Any]]:
             while j < len(items) and _is_assistant_side(items[j]):
                 j += 1
             run = items[i:j]
-            blocks = _MEMO.get(run, _assistant_blocks, run)
+            blocks = memo.get(run, _assistant_blocks, run)
             if blocks:
                 out.append({"role": "assistant", "content": blocks})
             i = j
         elif isinstance(item, Message):
-            blocks = _MEMO.get((item,), _user_blocks, item)
+            blocks = memo.get((item,), _user_blocks, item)
             if blocks:
                 out.append({"role": "user", "content": blocks})
             i += 1
@@ -205,13 +214,13 @@ def messages_json(items: list[Item]) -> list[dict[str, Any]]:
                 nxt = items[i]
                 if not isinstance(nxt, FunctionCallOutput | CustomToolCallOutput):
                     break
-                results.append(_MEMO.get((nxt,), _tool_result, nxt))
+                results.append(memo.get((nxt,), _tool_result, nxt))
                 i += 1
             out.append({"role": "user", "content": results})
     return out
 
 
-def build_body(prompt: Prompt) -> bytes:
+def build_body(prompt: Prompt, *, memo: GroupMemo | None = None) -> bytes:
     max_tokens = prompt.max_output_tokens or default_max_tokens(prompt.model)
     body: dict[str, Any] = {"model": prompt.model, "max_tokens": max_tokens, "stream": True}
     if prompt.instructions:
@@ -228,19 +237,30 @@ def build_body(prompt: Prompt) -> bytes:
     if budget is not None:
         body["thinking"] = {"type": "enabled", "budget_tokens": budget}
     body["cache_control"] = EPHEMERAL
-    body["messages"] = messages_json(prompt.items)
+    body["messages"] = messages_json(prompt.items, memo)
     return encode(body)
 
 
 class _Block:
-    __slots__ = ("call_id", "kind", "name", "signature", "text")
+    """One content block being streamed. Text and JSON arrive as fragments that are
+    joined once at ``content_block_stop`` (``+=`` per delta would be quadratic)."""
+
+    __slots__ = ("call_id", "kind", "name", "parts", "sig_parts")
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self.text = ""
-        self.signature = ""
+        self.parts: list[str] = []
+        self.sig_parts: list[str] = []
         self.call_id = ""
         self.name = ""
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    @property
+    def signature(self) -> str:
+        return "".join(self.sig_parts)
 
 
 def _str(value: Any) -> str:
@@ -256,17 +276,26 @@ class AnthropicParser:
         self._input = 0
         self._cached = 0
         self._output = 0
+        self._usage_seen = False
+        self._stop_reason: StopReason | None = None
         self._done = False
+        self._progress = 0
 
     @property
     def done(self) -> bool:
         return self._done
+
+    @property
+    def progress(self) -> int:
+        return self._progress
 
     def _item_id(self, index: int) -> str:
         return f"{self._msg_id or 'msg'}_{index}"
 
     def _read_usage(self, raw: Any) -> None:
         u = as_dict(raw)
+        if as_int(u.get("input_tokens")) or as_int(u.get("output_tokens")):
+            self._usage_seen = True
         if "input_tokens" in u:
             read = as_int(u.get("cache_read_input_tokens"))
             created = as_int(u.get("cache_creation_input_tokens"))
@@ -280,6 +309,8 @@ class AnthropicParser:
         if not isinstance(data, dict):
             return []
         kind = data.get("type") or sse.event
+        if kind not in ("ping", "message_start", "error"):
+            self._progress += 1  # content blocks, deltas, message_delta/stop
         if kind == "content_block_delta":
             return self._delta(as_int(data.get("index")), as_dict(data.get("delta")))
         if kind == "content_block_start":
@@ -293,6 +324,8 @@ class AnthropicParser:
         elif kind == "message_delta":
             self._read_usage(data.get("usage"))
             stop = _str(as_dict(data.get("delta")).get("stop_reason"))
+            if stop:
+                self._stop_reason = _STOP_REASONS.get(stop, "other")
             if stop == "model_context_window_exceeded":
                 raise ModelError(
                     "context_window_exceeded",
@@ -300,13 +333,15 @@ class AnthropicParser:
                 )
         elif kind == "message_stop":
             self._done = True
-            usage = TokenUsage(
-                input_tokens=self._input,
-                cached_input_tokens=self._cached,
-                output_tokens=self._output,
-                total_tokens=self._input + self._output,
-            )
-            return [Completed(response_id=self._msg_id, usage=usage)]
+            usage = None
+            if self._usage_seen:
+                usage = TokenUsage(
+                    input_tokens=self._input,
+                    cached_input_tokens=self._cached,
+                    output_tokens=self._output,
+                    total_tokens=self._input + self._output,
+                )
+            return [Completed(response_id=self._msg_id, usage=usage, stop_reason=self._stop_reason)]
         elif kind == "error":
             err = as_dict(data.get("error"))
             raise classify_stream_error(
@@ -320,24 +355,25 @@ class AnthropicParser:
         self._blocks[index] = block
         item_id = self._item_id(index)
         if kind == "text":
-            block.text = _str(raw.get("text"))
+            first = _str(raw.get("text"))
+            block.parts.append(first)
             started: list[StreamEvent] = [ItemStarted(item_id=item_id, kind="message")]
-            if block.text:
-                started.append(TextDelta(item_id=item_id, delta=block.text))
+            if first:
+                started.append(TextDelta(item_id=item_id, delta=first))
             return started
         if kind == "thinking":
-            block.text = _str(raw.get("thinking"))
-            block.signature = _str(raw.get("signature"))
+            block.parts.append(_str(raw.get("thinking")))
+            block.sig_parts.append(_str(raw.get("signature")))
             return [ItemStarted(item_id=item_id, kind="reasoning")]
         if kind == "redacted_thinking":
-            block.signature = _str(raw.get("data"))
+            block.sig_parts.append(_str(raw.get("data")))
             return []
         if kind == "tool_use":
             block.call_id = _str(raw.get("id"))
             block.name = _str(raw.get("name"))
             initial = raw.get("input")
             if isinstance(initial, dict) and initial:
-                block.text = encode(initial).decode()
+                block.parts.append(encode(initial).decode())
             return [ItemStarted(item_id=item_id, kind="tool_call")]
         return []
 
@@ -349,16 +385,16 @@ class AnthropicParser:
         item_id = self._item_id(index)
         if kind == "text_delta":
             text = _str(delta.get("text"))
-            block.text += text
+            block.parts.append(text)
             return [TextDelta(item_id=item_id, delta=text)] if text else []
         if kind == "thinking_delta":
             text = _str(delta.get("thinking"))
-            block.text += text
+            block.parts.append(text)
             return [ReasoningDelta(item_id=item_id, delta=text)] if text else []
         if kind == "signature_delta":
-            block.signature += _str(delta.get("signature"))
+            block.sig_parts.append(_str(delta.get("signature")))
         elif kind == "input_json_delta":
-            block.text += _str(delta.get("partial_json"))
+            block.parts.append(_str(delta.get("partial_json")))
         return []
 
     def _stop(self, index: int) -> list[StreamEvent]:
@@ -408,8 +444,13 @@ class AnthropicWire:
             h["x-api-key"] = api_key
         return h
 
+    def __init__(self) -> None:
+        # Messages built for earlier requests of this client's session (never shared
+        # between sessions: it dies with the client).
+        self._memo = GroupMemo()
+
     def build_body(self, prompt: Prompt) -> bytes:
-        return build_body(prompt)
+        return build_body(prompt, memo=self._memo)
 
     def parser(self, prompt: Prompt, provider: ProviderInfo) -> AnthropicParser:
         return AnthropicParser(prompt, provider)

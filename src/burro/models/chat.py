@@ -48,6 +48,7 @@ from burro.protocol.model import (
     ItemStarted,
     Prompt,
     ReasoningDelta,
+    StopReason,
     StreamEvent,
     TextDelta,
 )
@@ -55,7 +56,16 @@ from burro.protocol.tools import ToolSpec
 from burro.util.sse import SseEvent
 
 OUTPUT_SCHEMA_NAME = "burro_output_schema"
-_MEMO = GroupMemo()
+# finish_reason "length" is the output limit (max_tokens / n_predict), not a full
+# context window: the partial answer is kept and reported as such.
+_PROGRESS_KEYS = ("content", "tool_calls", "reasoning_content", "reasoning")
+_STOP_REASONS: dict[str, StopReason] = {
+    "stop": "end_turn",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+    "length": "max_output_tokens",
+    "content_filter": "content_filter",
+}
 
 
 def tool_json(tool: ToolSpec) -> dict[str, Any]:
@@ -120,7 +130,8 @@ def _assistant_message(run: list[Item]) -> dict[str, Any] | None:
     return out
 
 
-def messages_json(prompt: Prompt) -> list[dict[str, Any]]:
+def messages_json(prompt: Prompt, memo: GroupMemo | None = None) -> list[dict[str, Any]]:
+    memo = memo if memo is not None else GroupMemo(size=0)
     out: list[dict[str, Any]] = [{"role": "system", "content": prompt.instructions}]
     items = prompt.items
     i = 0
@@ -131,13 +142,13 @@ def messages_json(prompt: Prompt) -> list[dict[str, Any]]:
             while j < len(items) and _is_assistant_side(items[j]):
                 j += 1
             run = items[i:j]
-            msg = _MEMO.get(run, _assistant_message, run)
+            msg = memo.get(run, _assistant_message, run)
             if msg is not None:
                 out.append(msg)
             i = j
         elif isinstance(item, Message):
             role = "system" if item.role == "developer" else item.role
-            out.append({"role": role, "content": _MEMO.get((item,), _content, item)})
+            out.append({"role": role, "content": memo.get((item,), _content, item)})
             i += 1
         else:
             images: list[dict[str, Any]] = []
@@ -157,7 +168,7 @@ def messages_json(prompt: Prompt) -> list[dict[str, Any]]:
     return out
 
 
-def build_body(prompt: Prompt) -> bytes:
+def build_body(prompt: Prompt, *, memo: GroupMemo | None = None) -> bytes:
     body: dict[str, Any] = {
         "model": prompt.model,
         "stream": True,
@@ -180,7 +191,7 @@ def build_body(prompt: Prompt) -> bytes:
         }
     if prompt.max_output_tokens is not None:
         body["max_tokens"] = prompt.max_output_tokens
-    body["messages"] = messages_json(prompt)
+    body["messages"] = messages_json(prompt, memo)
     return encode(body)
 
 
@@ -197,8 +208,10 @@ def _text_of(value: Any) -> str:
 
 
 def usage_from(raw: Any) -> TokenUsage | None:
+    """The chunk's usage, or None when absent or all zeros (some proxies send zeros
+    when the server reported nothing)."""
     u = as_dict(raw)
-    if not u:
+    if not u or not any(as_int(u.get(k)) for k in ("prompt_tokens", "completion_tokens")):
         return None
     inp = as_int(u.get("prompt_tokens"))
     out = as_int(u.get("completion_tokens"))
@@ -216,32 +229,37 @@ def usage_from(raw: Any) -> TokenUsage | None:
 
 
 class _Call:
-    __slots__ = ("arguments", "call_id", "name")
+    __slots__ = ("call_id", "name", "parts")
 
     def __init__(self) -> None:
         self.call_id = ""
         self.name = ""
-        self.arguments = ""
+        self.parts: list[str] = []  # argument fragments, joined once at the end (linear)
 
 
 class ChatParser:
     def __init__(self, prompt: Prompt, provider: ProviderInfo) -> None:
         self._provider = provider
         self._freeform = freeform_names(prompt)
-        self._allow_length = prompt.max_output_tokens is not None
         self._response_id = ""
-        self._text = ""
-        self._reasoning = ""
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
         self._text_started = False
         self._reasoning_started = False
         self._calls: dict[int, _Call] = {}
         self._finished = False  # finish_reason seen, items emitted
         self._usage: TokenUsage | None = None
+        self._stop: StopReason | None = None
         self._done = False
+        self._progress = 0
 
     @property
     def done(self) -> bool:
         return self._done
+
+    @property
+    def progress(self) -> int:
+        return self._progress
 
     def _ids(self) -> tuple[str, str]:
         base = self._response_id or "chat"
@@ -250,6 +268,7 @@ class ChatParser:
     def feed(self, sse: SseEvent) -> list[StreamEvent]:
         data = sse.data.strip()
         if data in ("[DONE]", "DONE"):
+            self._progress += 1
             return self._complete()
         chunk = decode_data(data)
         if not isinstance(chunk, dict):
@@ -259,28 +278,31 @@ class ChatParser:
             raise classify_stream_error(code, msg, self._provider)
         if not self._response_id and isinstance(chunk.get("id"), str):
             self._response_id = chunk["id"]
-        if chunk.get("usage"):
-            self._usage = usage_from(chunk.get("usage"))
+        usage = usage_from(chunk.get("usage"))
+        if usage is not None:
+            self._usage = usage
         events: list[StreamEvent] = []
         choices = chunk.get("choices")
         if not isinstance(choices, list) or not choices:
             return events
         choice = as_dict(choices[0])
         delta = as_dict(choice.get("delta"))
+        if choice.get("finish_reason") or any(delta.get(k) for k in _PROGRESS_KEYS):
+            self._progress += 1
         msg_id, rs_id = self._ids()
         reasoning = _text_of(delta.get("reasoning_content")) or _text_of(delta.get("reasoning"))
         if reasoning:
             if not self._reasoning_started:
                 self._reasoning_started = True
                 events.append(ItemStarted(item_id=rs_id, kind="reasoning"))
-            self._reasoning += reasoning
+            self._reasoning.append(reasoning)
             events.append(ReasoningDelta(item_id=rs_id, delta=reasoning))
         text = _text_of(delta.get("content"))
         if text:
             if not self._text_started:
                 self._text_started = True
                 events.append(ItemStarted(item_id=msg_id, kind="message"))
-            self._text += text
+            self._text.append(text)
             events.append(TextDelta(item_id=msg_id, delta=text))
         for raw in delta.get("tool_calls") or []:
             tc = as_dict(raw)
@@ -296,15 +318,10 @@ class ChatParser:
             if isinstance(fn.get("name"), str) and fn["name"]:
                 call.name = fn["name"]
             if isinstance(fn.get("arguments"), str):
-                call.arguments += fn["arguments"]
+                call.parts.append(fn["arguments"])
         finish = choice.get("finish_reason")
         if isinstance(finish, str) and finish:
-            if finish == "length" and not self._allow_length and not self._calls:
-                raise ModelError(
-                    "context_window_exceeded",
-                    f"{self._provider.name} stopped the response at its length limit "
-                    "(finish_reason=length): the context window is probably full",
-                )
+            self._stop = _STOP_REASONS.get(finish, "other")
             events.extend(self._emit_items())
         return events
 
@@ -325,9 +342,10 @@ class ChatParser:
         msg_id, rs_id = self._ids()
         out: list[StreamEvent] = []
         if self._reasoning:
-            out.append(ItemDone(item_id=rs_id, item=Reasoning(content=[self._reasoning])))
+            reasoning = "".join(self._reasoning)
+            out.append(ItemDone(item_id=rs_id, item=Reasoning(content=[reasoning])))
         if self._text:
-            msg = Message(role="assistant", content=[TextPart(text=self._text)])
+            msg = Message(role="assistant", content=[TextPart(text="".join(self._text))])
             out.append(ItemDone(item_id=msg_id, item=msg))
         for index in sorted(self._calls):
             call = self._calls[index]
@@ -335,7 +353,7 @@ class ChatParser:
             item = tool_call_item(
                 call_id=call_id,
                 name=call.name,
-                arguments=call.arguments,
+                arguments="".join(call.parts),
                 item_id=None,
                 freeform=self._freeform,
             )
@@ -345,7 +363,9 @@ class ChatParser:
     def _complete(self) -> list[StreamEvent]:
         out = self._emit_items()
         self._done = True
-        out.append(Completed(response_id=self._response_id, usage=self._usage))
+        out.append(
+            Completed(response_id=self._response_id, usage=self._usage, stop_reason=self._stop)
+        )
         return out
 
     def finish(self) -> list[StreamEvent]:
@@ -369,8 +389,13 @@ class ChatWire:
         h["session_id"] = session_id
         return h
 
+    def __init__(self) -> None:
+        # Messages built for earlier requests of this client's session (never shared
+        # between sessions: it dies with the client).
+        self._memo = GroupMemo()
+
     def build_body(self, prompt: Prompt) -> bytes:
-        return build_body(prompt)
+        return build_body(prompt, memo=self._memo)
 
     def parser(self, prompt: Prompt, provider: ProviderInfo) -> ChatParser:
         return ChatParser(prompt, provider)

@@ -6,34 +6,26 @@ import re
 import time
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
 from burro.config.types import ProviderInfo
+from burro.models.overflow import is_context_overflow, output_limit_too_large, overflow_sizes
 from burro.protocol.common import ErrorInfo
 from burro.protocol.errors import BurroError, ErrorCode
 
 MAX_DETAIL_CHARS = 300
 
 _RETRYABLE_CODES = frozenset(
-    {"rate_limited", "server_error", "connection", "stream_cut", "idle_timeout"}
+    {"rate_limited", "server_error", "connection", "stream_cut", "idle_timeout", "empty_stream"}
 )
+# A stream that closed without a single byte of data is usually a crashed or
+# misconfigured server (or a stale keep-alive connection): one more try, not five.
+EMPTY_STREAM_RETRIES = 1
 
 _TRY_AGAIN = re.compile(
     r"try again in\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?)\b", re.IGNORECASE
-)
-
-_CONTEXT_HINTS = (
-    "context_length_exceeded",
-    "context length",
-    "context window",
-    "context_window",
-    "maximum context",
-    "prompt is too long",
-    "too many tokens",
-    "input is too long",
-    "exceeds the context",
 )
 
 
@@ -41,9 +33,14 @@ class ModelError(BurroError):
     """A failed model request, classified.
 
     ``code`` is one of: rate_limited, server_error, connection, stream_cut, idle_timeout,
-    malformed_response, bad_request, unauthorized, context_window_exceeded,
+    empty_stream, malformed_response, bad_request, unauthorized, context_window_exceeded,
     quota_exceeded, not_found. ``retryable`` tells the core whether another attempt may
     succeed; ``retry_after`` is a server-suggested delay in seconds.
+
+    ``phase`` is "request" when the request failed before a response stream began
+    (connection refused, an HTTP error status) and "stream" once it had; the two have
+    separate retry budgets (:meth:`retry_limit`). For context_window_exceeded,
+    ``context_window`` and ``prompt_tokens`` carry the sizes the server stated, if any.
     """
 
     def __init__(
@@ -53,12 +50,30 @@ class ModelError(BurroError):
         *,
         retryable: bool | None = None,
         retry_after: float | None = None,
+        phase: Literal["request", "stream"] = "stream",
+        context_window: int | None = None,
+        prompt_tokens: int | None = None,
     ) -> None:
         self.code = code
         self.message = one_line(message)
         self.retryable = code in _RETRYABLE_CODES if retryable is None else retryable
         self.retry_after = retry_after
+        self.phase = phase
+        self.context_window = context_window
+        self.prompt_tokens = prompt_tokens
         super().__init__(self.message)
+
+    def retry_limit(self, provider: ProviderInfo) -> int:
+        """How many times the core may retry this error: 0 when not retryable,
+        ``request_max_retries`` for the request phase, ``stream_max_retries`` once
+        streaming began, and at most one retry for a stream that carried no data."""
+        if not self.retryable:
+            return 0
+        if self.code == "empty_stream":
+            return min(EMPTY_STREAM_RETRIES, provider.stream_max_retries)
+        if self.phase == "request":
+            return provider.request_max_retries
+        return provider.stream_max_retries
 
     def to_error_info(self) -> ErrorInfo:
         return ErrorInfo(code=self.code, message=self.message, retryable=self.retryable)
@@ -109,18 +124,22 @@ def retry_after_from_message(message: str) -> float | None:
     return value / 1000.0 if m.group(2).lower().startswith("m") else value
 
 
-def looks_like_context_overflow(text: str) -> bool:
-    low = text.lower()
-    return any(h in low for h in _CONTEXT_HINTS)
-
-
 def error_detail(body: Any) -> tuple[str, str]:
-    """(code-or-type, message) from a decoded JSON error body of any of the wires."""
+    """(code-or-type, message) from a decoded JSON error body of any of the wires.
+
+    A string ``code`` wins, then a string ``type`` (llama.cpp and vLLM put the HTTP
+    status, a number, in ``code`` and the meaningful name in ``type``)."""
     err = body.get("error", body) if isinstance(body, dict) else body
     if isinstance(err, dict):
-        code = err.get("code") or err.get("type") or ""
+        raw_code, raw_type = err.get("code"), err.get("type")
+        if isinstance(raw_code, str) and raw_code:
+            code = raw_code
+        elif isinstance(raw_type, str) and raw_type:
+            code = raw_type
+        else:
+            code = str(raw_code) if isinstance(raw_code, int) else ""
         msg = err.get("message") or err.get("detail") or ""
-        return (str(code) if code is not None else "", str(msg))
+        return (code, str(msg))
     if isinstance(err, str):
         return ("", err)
     return ("", "")
@@ -149,6 +168,22 @@ def classify_http(
         msg = text.strip()
     detail = _truncate(msg) if msg else "(empty response body)"
     where = f"{provider.name} returned HTTP {status}"
+    err = _classify_status(status, code, msg, detail, where, headers, provider)
+    if err.code == "context_window_exceeded":
+        err.context_window, err.prompt_tokens = overflow_sizes(msg, decoded)
+    err.phase = "request"
+    return err
+
+
+def _classify_status(
+    status: int,
+    code: str,
+    msg: str,
+    detail: str,
+    where: str,
+    headers: Mapping[str, str],
+    provider: ProviderInfo,
+) -> ModelError:
     if status in (401, 403):
         return ModelError("unauthorized", f"{where}: {detail}. {auth_hint(provider)}")
     if status == 429:
@@ -159,16 +194,23 @@ def classify_http(
             f"{where} (rate limited): {detail}",
             retry_after=parse_retry_after(headers, msg),
         )
+    if status != 404 and is_context_overflow(code, msg):
+        # Some servers (Ollama, LiteLLM in front of others) use 500 or 413 for this.
+        return ModelError("context_window_exceeded", f"{where}: context window exceeded: {detail}")
     if status >= 500 or status in (408, 409):
         return ModelError(
             "server_error", f"{where}: {detail}", retry_after=parse_retry_after(headers, msg)
         )
     if status == 404:
         return ModelError("not_found", f"{where} (model or endpoint not found): {detail}")
-    if code == "context_length_exceeded" or looks_like_context_overflow(msg):
-        return ModelError("context_window_exceeded", f"{where}: context window exceeded: {detail}")
     if code == "insufficient_quota":
         return ModelError("quota_exceeded", f"{where}: quota exceeded: {detail}")
+    if output_limit_too_large(msg):
+        return ModelError(
+            "bad_request",
+            f"{where}: {detail}. The output limit does not fit the server's context: "
+            "set model_max_output_tokens lower (or model_context_window)",
+        )
     return ModelError("bad_request", f"{where}: {detail}")
 
 
@@ -178,8 +220,14 @@ def classify_stream_error(code: str, message: str, provider: ProviderInfo) -> Mo
     detail = _truncate(message) if message else "(no message)"
     where = f"{provider.name} reported an error"
     c = code.lower()
-    if c in ("context_length_exceeded",) or looks_like_context_overflow(message):
-        return ModelError("context_window_exceeded", f"{where}: context window exceeded: {detail}")
+    if is_context_overflow(c, message):
+        window, prompt = overflow_sizes(message)
+        return ModelError(
+            "context_window_exceeded",
+            f"{where}: context window exceeded: {detail}",
+            context_window=window,
+            prompt_tokens=prompt,
+        )
     if c in ("insufficient_quota", "quota_exceeded", "usage_not_included"):
         return ModelError("quota_exceeded", f"{where}: quota exceeded: {detail}")
     if c in ("rate_limit_exceeded", "rate_limit_error", "rate_limited", "429"):

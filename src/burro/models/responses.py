@@ -134,8 +134,9 @@ def build_body(prompt: Prompt, *, cache: EncodedItems | None = None) -> bytes:
 
 
 def usage_from(raw: Any) -> TokenUsage | None:
+    """The response's usage, or None when absent or all zeros (not reported)."""
     u = as_dict(raw)
-    if not u:
+    if not u or not any(as_int(u.get(k)) for k in ("input_tokens", "output_tokens")):
         return None
     inp = as_int(u.get("input_tokens"))
     out = as_int(u.get("output_tokens"))
@@ -202,15 +203,35 @@ _STARTED_KIND: dict[str, Literal["message", "reasoning", "tool_call"]] = {
 }
 
 
+_PROGRESS_PREFIXES = (
+    "response.output_",
+    "response.content_part",
+    "response.function_call_arguments",
+    "response.custom_tool_call_input",
+    "response.reasoning",
+    "response.refusal",
+    "response.completed",
+    "response.incomplete",
+)
+
+
 class ResponsesParser:
     def __init__(self, provider: ProviderInfo) -> None:
         self._provider = provider
         self._done = False
         self._seq = 0
+        self._progress = 0
+        # Text of message items still streaming (kept so that an answer cut by the
+        # output limit is not lost when the server never sends its item.done).
+        self._open: dict[str, list[str]] = {}
 
     @property
     def done(self) -> bool:
         return self._done
+
+    @property
+    def progress(self) -> int:
+        return self._progress
 
     def _fallback_id(self) -> str:
         self._seq += 1
@@ -221,8 +242,12 @@ class ResponsesParser:
         if not isinstance(data, dict):
             return []
         kind = data.get("type") or sse.event
+        if isinstance(kind, str) and kind.startswith(_PROGRESS_PREFIXES):
+            self._progress += 1
         if kind == "response.output_text.delta":
-            return [TextDelta(item_id=_str(data.get("item_id")), delta=_str(data.get("delta")))]
+            item_id, delta = _str(data.get("item_id")), _str(data.get("delta"))
+            self._open.setdefault(item_id, []).append(delta)
+            return [TextDelta(item_id=item_id, delta=delta)]
         if kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
             return [
                 ReasoningDelta(item_id=_str(data.get("item_id")), delta=_str(data.get("delta")))
@@ -236,6 +261,7 @@ class ResponsesParser:
             return [ItemStarted(item_id=item_id, kind=started)]
         if kind == "response.output_item.done":
             raw = as_dict(data.get("item"))
+            self._open.pop(_str(raw.get("id")), None)
             item = item_from(raw)
             if item is None:
                 return []
@@ -245,7 +271,10 @@ class ResponsesParser:
             self._done = True
             resp = as_dict(data.get("response"))
             return [
-                Completed(response_id=_str(resp.get("id")), usage=usage_from(resp.get("usage")))
+                Completed(
+                    response_id=_str(resp.get("id")),
+                    usage=usage_from(resp.get("usage")),
+                )
             ]
         if kind == "response.failed":
             err = as_dict(as_dict(data.get("response")).get("error"))
@@ -253,18 +282,35 @@ class ResponsesParser:
                 _str(err.get("code")), _str(err.get("message")), self._provider
             )
         if kind == "response.incomplete":
-            details = as_dict(as_dict(data.get("response")).get("incomplete_details"))
-            reason = _str(details.get("reason")) or "unknown"
-            raise ModelError(
-                "server_error",
-                f"{self._provider.name} returned an incomplete response (reason: {reason})",
-                retryable=reason not in ("max_output_tokens", "content_filter"),
-            )
+            return self._incomplete(as_dict(data.get("response")))
         if kind == "error":
             raise classify_stream_error(
                 _str(data.get("code")), _str(data.get("message")), self._provider
             )
         return []
+
+    def _incomplete(self, resp: dict[str, Any]) -> list[StreamEvent]:
+        reason = _str(as_dict(resp.get("incomplete_details")).get("reason")) or "unknown"
+        if reason != "max_output_tokens":
+            raise ModelError(
+                "server_error",
+                f"{self._provider.name} returned an incomplete response (reason: {reason})",
+                retryable=reason != "content_filter",
+            )
+        # The output limit cut the answer: keep what was written, and say so.
+        self._done = True
+        out: list[StreamEvent] = []
+        for item_id, parts in self._open.items():
+            msg = Message(role="assistant", content=[TextPart(text="".join(parts))], id=item_id)
+            out.append(ItemDone(item_id=item_id, item=msg))
+        self._open.clear()
+        usage = usage_from(resp.get("usage"))
+        out.append(
+            Completed(
+                response_id=_str(resp.get("id")), usage=usage, stop_reason="max_output_tokens"
+            )
+        )
+        return out
 
     def finish(self) -> list[StreamEvent]:
         if not self._done:

@@ -50,9 +50,37 @@ class ItemDone(msgspec.Struct, tag_field="type", tag="item_done", kw_only=True):
     item: Item
 
 
+StopReason = Literal["end_turn", "tool_calls", "max_output_tokens", "content_filter", "other"]
+
+
 class Completed(msgspec.Struct, tag_field="type", tag="completed", kw_only=True):
+    """The response ended normally.
+
+    - ``usage`` is None when the server reported no usage (never zeros in its place).
+    - ``stop_reason`` is None when the wire did not say; ``"max_output_tokens"`` means the
+      output limit cut the answer: the items streamed so far are the partial answer.
+    - ``empty`` is True when the response has neither assistant text nor a tool call
+      (reasoning alone counts as empty).
+    """
+
     response_id: str = ""
     usage: TokenUsage | None = None
+    stop_reason: StopReason | None = None
+    empty: bool = False
 
 
 StreamEvent = ItemStarted | TextDelta | ReasoningDelta | ItemDone | Completed
+
+
+class ServerModel(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
+    """A model a server says it serves (``GET /v1/models``, llama.cpp ``/props``).
+
+    ``context_window`` is the size the server runs with when it says so (llama.cpp
+    ``n_ctx``, vLLM ``max_model_len``, LM Studio ``loaded_context_length``), else the
+    size the model was trained with (``n_ctx_train``), else None; ``context_source``
+    names the field it came from."""
+
+    id: str
+    context_window: int | None = None
+    context_source: str | None = None
+    owned_by: str | None = None

@@ -76,30 +76,39 @@ class LineSplitter:
 
     (``str.splitlines`` also splits on U+2028 and friends, which may appear unescaped
     inside JSON strings; the event-stream format only knows CR and LF.)
+
+    Linear in the input: a chunk is scanned once, and the pieces of a line that spans
+    many chunks are kept in a list and joined once when its line ending arrives.
     """
 
-    __slots__ = ("_buf", "_pending_cr")
+    __slots__ = ("_parts", "_pending_cr")
 
     def __init__(self) -> None:
-        self._buf = b""
+        self._parts: list[bytes] = []
         self._pending_cr = False
 
     def feed(self, chunk: bytes) -> list[str]:
         if self._pending_cr and chunk.startswith(b"\n"):
             chunk = chunk[1:]
         self._pending_cr = False
-        data = self._buf + chunk
         lines: list[str] = []
         start = 0
-        for m in _NEWLINE.finditer(data):
-            lines.append(data[start : m.start()].decode("utf-8", errors="replace"))
+        for m in _NEWLINE.finditer(chunk):
+            piece = chunk[start : m.start()]
+            if self._parts:
+                self._parts.append(piece)
+                piece = b"".join(self._parts)
+                self._parts = []
+            lines.append(piece.decode("utf-8", errors="replace"))
             start = m.end()
-        self._pending_cr = start == len(data) and data.endswith(b"\r")
-        self._buf = data[start:]
+        self._pending_cr = start == len(chunk) and chunk.endswith(b"\r")
+        if start < len(chunk):
+            self._parts.append(chunk[start:])
         return lines
 
     def flush(self) -> list[str]:
-        rest, self._buf = self._buf, b""
+        rest = b"".join(self._parts)
+        self._parts = []
         return [rest.decode("utf-8", errors="replace")] if rest else []
 
 

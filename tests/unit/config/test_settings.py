@@ -141,3 +141,97 @@ def test_front_end_default_sandbox_yields_to_config_and_flags(tmp_path: Path) ->
         sandbox_mode="danger-full-access",
     )
     assert s.sandbox_mode == "danger-full-access"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (
+            "[model_providers.local]\nbase_url = 'http://x/v1'\nrequest_max_retries = -1\n",
+            "model_providers.local.request_max_retries",
+        ),
+        (
+            "[model_providers.local]\nbase_url = 'http://x/v1'\nstream_max_retries = -2\n",
+            "model_providers.local.stream_max_retries",
+        ),
+        (
+            "[model_providers.local]\nbase_url = 'http://x/v1'\nstream_idle_timeout_ms = 0\n",
+            "model_providers.local.stream_idle_timeout_ms",
+        ),
+        (
+            "[model_providers.local]\nbase_url = 'http://x/v1'\nretry_base_delay_ms = -5\n",
+            "model_providers.local.retry_base_delay_ms",
+        ),
+        ("model_max_output_tokens = -1\n", "model_max_output_tokens"),
+        ("model_context_window = 0\n", "model_context_window"),
+    ],
+)
+def test_negative_counts_and_timeouts_are_rejected_naming_the_key(
+    tmp_path: Path, text: str, key: str
+) -> None:
+    env = _home(tmp_path, "model_provider = 'local'\n" + text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(cwd=tmp_path, env=env)
+    message = str(info.value)
+    assert f"`{key}`" in message and ">=" in message
+    assert "\n" not in message
+
+
+def test_unknown_models_get_an_output_cap_that_config_can_change(tmp_path: Path) -> None:
+    s = load_settings(cwd=tmp_path, env=_home(tmp_path), model="my-local-gguf")
+    assert s.model_info.max_output_tokens == 32_000
+    small = load_settings(
+        cwd=tmp_path,
+        env=_home(tmp_path),
+        model="my-local-gguf",
+        overrides=["model_context_window=8192"],
+    )
+    assert small.model_info.max_output_tokens == 2048
+    s = load_settings(
+        cwd=tmp_path,
+        env=_home(tmp_path),
+        model="my-local-gguf",
+        overrides=["model_max_output_tokens=4096"],
+    )
+    assert s.model_info.max_output_tokens == 4096
+    known = load_settings(cwd=tmp_path, env=_home(tmp_path), model="gpt-5.5")
+    assert known.model_info.max_output_tokens is None  # the provider's own default
+
+
+@pytest.mark.parametrize(
+    ("provider", "url"),
+    [
+        ("llamacpp", "http://127.0.0.1:8080/v1"),
+        ("vllm", "http://127.0.0.1:8000/v1"),
+        ("litellm", "http://127.0.0.1:4000/v1"),
+        ("ollama", "http://localhost:11434/v1"),
+        ("lmstudio", "http://localhost:1234/v1"),
+    ],
+)
+def test_local_server_presets(tmp_path: Path, provider: str, url: str) -> None:
+    s = load_settings(cwd=tmp_path, env=_home(tmp_path), provider=provider, model="m")
+    assert s.provider.base_url == url and s.provider.wire_api == "chat"
+    assert s.provider.requires_api_key is False
+
+
+def test_tool_calling_mode_from_provider_or_top_level(tmp_path: Path) -> None:
+    s = load_settings(cwd=tmp_path, env=_home(tmp_path), provider="llamacpp", model="m")
+    assert s.provider.tool_calling == "native"
+    s = load_settings(
+        cwd=tmp_path,
+        env=_home(tmp_path),
+        provider="llamacpp",
+        model="m",
+        overrides=["model_providers.llamacpp.tool_calling='text'"],
+    )
+    assert s.provider.tool_calling == "text"
+    s = load_settings(
+        cwd=tmp_path,
+        env=_home(tmp_path),
+        provider="llamacpp",
+        model="m",
+        overrides=["tool_calling='text'"],
+    )
+    assert s.provider.tool_calling == "text"
+    with pytest.raises(ConfigError, match="tool_calling"):
+        load_settings(cwd=tmp_path, env=_home(tmp_path), overrides=["tool_calling='json'"])

@@ -56,7 +56,7 @@ def test_initial_context_has_instructions_and_environment(tmp_path: Path) -> Non
     home.mkdir()
     (home / "AGENTS.md").write_text("global preference\n")
     settings = load_settings(cwd=root / "pkg", env={"BURRO_HOME": str(home)})
-    dev, user = initial_context(settings)
+    dev, user = initial_context(settings, env={"SHELL": "/bin/zsh"})
     assert dev.role == "developer" and "<permissions instructions>" in dev.text()
     text = user.text()
     assert f"# AGENTS.md instructions for {root / 'pkg'}" in text
@@ -65,3 +65,4 @@ def test_initial_context_has_instructions_and_environment(tmp_path: Path) -> Non
     )
     assert "<environment_context>" in text and f"<cwd>{root / 'pkg'}</cwd>" in text
     assert "<current_date>" in text
+    assert "<shell>zsh</shell>" in text  # from the env the session was given

@@ -213,6 +213,7 @@ def test_stream_becomes_thinking_text_and_tool_use_items() -> None:
             usage=TokenUsage(
                 input_tokens=100, cached_input_tokens=70, output_tokens=42, total_tokens=142
             ),
+            stop_reason="tool_calls",
         ),
     ]
 

@@ -204,6 +204,7 @@ def test_stream_with_reasoning_text_and_merged_tool_calls() -> None:
                 reasoning_output_tokens=4,
                 total_tokens=60,
             ),
+            stop_reason="tool_calls",
         ),
     ]
 
@@ -219,10 +220,13 @@ def test_stream_cut_before_finish_is_a_retryable_stream_cut() -> None:
     assert info.value.code == "stream_cut" and info.value.retryable
 
 
-def test_finish_reason_length_means_the_context_is_full() -> None:
-    with pytest.raises(ModelError) as info:
-        parse(chunk({"content": "hi"}) + chunk({}, finish="length"))
-    assert info.value.code == "context_window_exceeded" and not info.value.retryable
+def test_finish_reason_length_keeps_the_partial_answer_and_says_output_limit() -> None:
+    events = parse(chunk({"content": "half an ans"}) + chunk({}, finish="length"))
+    items = [e.item for e in events if isinstance(e, ItemDone)]
+    assert [i.text() for i in items if isinstance(i, Message)] == ["half an ans"]
+    last = events[-1]
+    assert isinstance(last, Completed) and last.stop_reason == "max_output_tokens"
+    assert last.usage is None  # nothing reported: None, not zeros
 
 
 def test_error_object_inside_the_stream_is_classified() -> None:

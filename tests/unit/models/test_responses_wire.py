@@ -320,11 +320,27 @@ def test_response_failed_is_classified(
     assert "\n" not in str(err)
 
 
-def test_incomplete_response_for_max_tokens_is_not_retried() -> None:
+def test_incomplete_for_max_output_tokens_keeps_the_partial_text() -> None:
+    delta = sse(
+        "response.output_text.delta", {"item_id": "msg_9", "output_index": 0, "delta": "cut of"}
+    )
     inc = sse(
         "response.incomplete",
-        {"response": {"incomplete_details": {"reason": "max_output_tokens"}}},
+        {"response": {"id": "r9", "incomplete_details": {"reason": "max_output_tokens"}}},
     )
-    with pytest.raises(ModelError, match="max_output_tokens") as info:
+    events = parse(delta + inc)
+    done = [e for e in events if isinstance(e, ItemDone)]
+    assert [d.item.text() for d in done if isinstance(d.item, Message)] == ["cut of"]
+    last = events[-1]
+    assert isinstance(last, Completed) and last.stop_reason == "max_output_tokens"
+    assert last.usage is None
+
+
+def test_incomplete_for_content_filter_is_an_error_not_retried() -> None:
+    inc = sse(
+        "response.incomplete",
+        {"response": {"incomplete_details": {"reason": "content_filter"}}},
+    )
+    with pytest.raises(ModelError, match="content_filter") as info:
         parse(inc)
     assert info.value.retryable is False

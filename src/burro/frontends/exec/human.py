@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from burro.protocol import events as ev
+from burro.util.display import strip_shell_wrapper, tool_arguments
 
 _MAX_OUTPUT_LINES = 12
 
@@ -15,6 +16,7 @@ class HumanRenderer:
         self._out = out
         self._color = color
         self._show_reasoning = show_reasoning
+        self._args: dict[str, str] = {}  # call id -> tool arguments, until the call ends
 
     def _style(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self._color else text
@@ -35,7 +37,7 @@ class HumanRenderer:
             self._line(self._style("thinking", "35;1"))
             self._line(self._style(event.text, "3"))
         elif isinstance(event, ev.ExecCommandBegin):
-            self._line(self._style("exec", "35;1") + f" {event.command}")
+            self._line(self._style("exec", "35;1") + f" {strip_shell_wrapper(event.command)}")
         elif isinstance(event, ev.ExecCommandEnd):
             ok = event.status == "completed" and event.exit_code == 0
             mark = self._style("✓", "32") if ok else self._style("✗", "31")
@@ -45,13 +47,16 @@ class HumanRenderer:
             elif event.status == "declined":
                 what = "declined"
             self._line(f"  {mark} {what} · {event.duration_ms} ms")
+            # The tail: a test run's summary (and most errors) come last.
             lines = event.aggregated_output.splitlines()
-            for text in lines[:_MAX_OUTPUT_LINES]:
-                self._line(self._style("  " + text[:200], "2"))
             if len(lines) > _MAX_OUTPUT_LINES:
-                self._line(self._style(f"  … +{len(lines) - _MAX_OUTPUT_LINES} lines", "2"))
+                self._line(self._style(f"  … {len(lines) - _MAX_OUTPUT_LINES} earlier lines", "2"))
+            for text in lines[-_MAX_OUTPUT_LINES:]:
+                self._line(self._style("  " + text[:200], "2"))
         elif isinstance(event, ev.PatchApplyEnd):
-            status = self._style("applied", "32") if event.success else self._style("failed", "31")
+            status = (
+                self._style("applied", "32") if event.success else self._style("not applied", "31")
+            )
             self._line(self._style("apply_patch", "35;1") + f" {status}")
             for change in event.changes:
                 self._line(f"  {change.kind[0].upper()} {change.move_path or change.path}")
@@ -65,10 +70,14 @@ class HumanRenderer:
             for step in event.plan:
                 box = {"completed": "[x]", "in_progress": "[~]", "pending": "[ ]"}[step.status]
                 self._line(f"  {box} {step.step}")
+        elif isinstance(event, ev.ToolCallBegin):
+            self._args[event.call_id] = event.arguments
         elif isinstance(event, ev.ToolCallEnd):
-            mark = "✓" if event.success else "✗"
+            mark = self._style("✓", "32") if event.success else self._style("✗", "31")
+            args = tool_arguments(self._args.pop(event.call_id, ""))
             first = event.output.splitlines()[0] if event.output else ""
-            self._line(self._style(event.tool, "35;1") + f" {mark} {first[:160]}")
+            self._line(f"{self._style(event.tool, '35;1')} {args[:120]}")
+            self._line(f"  {mark} {first[:160]}")
         elif isinstance(event, ev.AgentMessage):
             self._line(self._style("burro", "34;1"))
             self._line(event.text)
