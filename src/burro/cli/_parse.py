@@ -44,6 +44,9 @@ class BurroGroup(click.Group):
         "doctor": "burro.cli.doctor:doctor_cmd",
         "login": "burro.cli.login:login_cmd",
         "logout": "burro.cli.login:logout_cmd",
+        "serve": "burro.frontends.cloud.cli:serve_cmd",
+        "worker": "burro.frontends.cloud.cli:worker_cmd",
+        "cloud": "burro.frontends.cloud.cli:cloud_group",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

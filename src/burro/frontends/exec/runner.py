@@ -150,8 +150,13 @@ def run_exec(opts: ExecOptions) -> int:
 
 def _hint(exc: Exception) -> str:
     """What to do next, in this front end's words."""
-    if getattr(exc, "code", None) == "session_not_found":
+    code = getattr(exc, "code", None)
+    if code == "session_not_found":
         return "; see `burro sessions list --all`"
+    if code == "session_locked":
+        return f": `burro fork {getattr(exc, 'session_id', '')}`"
+    if code == "rollout_write_failed":
+        return " (`burro exec --ephemeral` saves nothing)"
     return ""
 
 

@@ -203,7 +203,10 @@ class BurroApp(App[int]):
             )
         except (CoreError, ConfigError) as exc:
             if resume is not None:
-                self.chat.notice(f"■ cannot resume: {exc}", style="red")
+                hint = ""
+                if getattr(exc, "code", None) == "session_locked":
+                    hint = f": `burro fork {getattr(exc, 'session_id', '')}`"
+                self.chat.notice(f"■ cannot resume: {exc}{hint}", style="red")
                 return False
             self.show_setup(str(exc))
             return False
