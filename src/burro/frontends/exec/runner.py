@@ -52,7 +52,7 @@ def _read_prompt(opts: ExecOptions) -> str:
     if opts.prompt is not None and opts.prompt != "-":
         from burro.frontends.exec.stdin import piped_context
 
-        context = piped_context(sys.stdin)
+        context = piped_context(sys.stdin, warn=_warn)
         if context is None:
             return opts.prompt
         return f"{opts.prompt}\n\n<stdin>\n{context.rstrip(chr(10))}\n</stdin>"
@@ -66,6 +66,10 @@ def _read_prompt(opts: ExecOptions) -> str:
     if not text.strip():
         raise ExecUsageError("The prompt read from stdin is empty.")
     return text
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"warning: {message}\n")
 
 
 def _image_part(path: str) -> ImagePart:
