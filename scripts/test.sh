@@ -7,6 +7,15 @@ cd "$(dirname "$0")/.."
 # bubblewrap for the sandbox tests, tmux for the real-terminal UI test, git for repos.
 bash scripts/setup.sh tmux git
 
+# PostgreSQL for the task-store tests (tests/cloud start a throwaway cluster with initdb).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    else
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    fi
+fi
+
 echo "== ruff"
 uv run ruff check src tests bench scripts
 echo "== mypy (strict, src/)"

@@ -47,8 +47,15 @@ def burro_env(home: Path) -> dict[str, str]:
 def run_exec(
     args: list[str], *, cwd: Path, home: Path, timeout: float = 60, stdin: str | None = None
 ) -> ExecResult:
+    return run_burro(["exec", *args], cwd=cwd, home=home, timeout=timeout, stdin=stdin)
+
+
+def run_burro(
+    args: list[str], *, cwd: Path, home: Path, timeout: float = 60, stdin: str | None = None
+) -> ExecResult:
+    """The real `burro ARGS`; stdin is /dev/null unless text is given."""
     proc = subprocess.run(
-        [str(BURRO), "exec", *args],
+        [str(BURRO), *args],
         cwd=cwd,
         env=burro_env(home),
         input=stdin,

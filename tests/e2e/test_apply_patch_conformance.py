@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,14 @@ SCENARIOS = (
     / "scenarios"
 )
 BURRO = Path(sys.executable).parent / "burro"
+
+
+# The suite lives beside the project (../shared). A clone without it still passes; where
+# it is present (as in CI) every case runs and the count is checked. BURRO_CONFORMANCE
+# points at another copy.
+SCENARIOS = Path(os.environ.get("BURRO_CONFORMANCE", SCENARIOS))
+if not SCENARIOS.is_dir():
+    pytest.skip(f"apply_patch conformance suite not found at {SCENARIOS}", allow_module_level=True)
 
 
 def _cases() -> list[Path]:

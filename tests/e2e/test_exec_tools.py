@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -290,7 +291,7 @@ LINE = "x" * 99  # 100 bytes with its newline: 5,000,000 bytes in all
 
 
 @pytest.mark.parametrize("wire", WIRES)
-def test_huge_output_is_capped_for_the_model_but_kept_whole(
+def test_huge_output_is_capped_for_the_model_and_bounded_on_disk(
     wire: str, server: FakeModelServer, repo: Path, burro_home: Path
 ) -> None:
     command = f"yes {LINE} | head -n {LINES}"
@@ -309,15 +310,19 @@ def test_huge_output_is_capped_for_the_model_but_kept_whole(
     # The JSONL item carries the whole output.
     (item,) = completed(events, "command_execution")
     assert item["aggregated_output"] == full and item["exit_code"] == 0
-    # So does the session's rollout file.
+    # The session file keeps a bounded head + tail (the model never saw more), so a
+    # 5 MB output does not make a 5 MB session file.
     (rollout,) = (burro_home / "sessions").rglob("rollout-*.jsonl")
+    assert rollout.stat().st_size < 2 * 1024 * 1024
     ends = [
         line["payload"]
         for line in map(json.loads, rollout.read_text(encoding="utf-8").splitlines())
         if line.get("type") == "event" and line["payload"].get("type") == "exec_command_end"
     ]
     (end,) = ends
-    assert end["aggregated_output"] == full
+    kept = end["aggregated_output"]
+    assert len(kept.encode()) <= 1024 * 1024 + 200
+    assert kept.startswith(full[:1000]) and kept.endswith(full[-1000:])
 
 
 @pytest.mark.parametrize("wire", WIRES)
@@ -355,3 +360,137 @@ def test_invalid_utf8_output_is_replaced(
     assert item["aggregated_output"] == "ok \ufffd\ufffd end\n"
     told = seen(server, "bad8")
     assert "Exit code: 0" in told and "ok \ufffd\ufffd end" in told
+
+
+# ---------------------------------------------------------------- long-running commands
+
+
+def test_a_fifteen_second_command_is_not_killed(
+    server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
+    # `shell` without timeout_ms runs until the command exits (it used to die at 10 s).
+    command = "sleep 15; echo finished"
+    _, events = run(
+        server, "chat", repo, burro_home, Turn([Call("shell", {"command": command}, call_id="s")])
+    )
+    (item,) = completed(events, "command_execution")
+    assert item["exit_code"] == 0 and item["status"] == "completed"
+    assert item["aggregated_output"] == "finished\n"
+    assert "Exit code: 0" in seen(server, "s")
+
+
+def _offered(body: Any) -> list[str]:
+    return [t.get("name") or t.get("function", {}).get("name") for t in body.get("tools") or []]
+
+
+def test_exec_command_keeps_running_and_write_stdin_polls_it(
+    server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
+    cmd = "echo one; sleep 2; echo two; exit 4"
+    _, events = run(
+        server,
+        "responses",
+        repo,
+        burro_home,
+        Turn([Call("exec_command", {"cmd": cmd, "yield_time_ms": 500}, call_id="e1")]),
+        Turn([Call("write_stdin", {"session_id": 1, "yield_time_ms": 30000}, call_id="w1")]),
+    )
+    offered = _offered(server.requests[0].json)
+    assert offered[:2] == ["exec_command", "write_stdin"] and "shell" not in offered
+    first = seen(server, "e1")
+    assert "Process running with session ID 1" in first and first.endswith("Output:\none\n")
+    last = seen(server, "w1")
+    assert "Process exited with code 4" in last and last.endswith("Output:\ntwo\n")
+    # One command_execution item: started while running, completed when it exited.
+    commands = [e for e in events if e.get("item", {}).get("type") == "command_execution"]
+    assert [e["type"] for e in commands] == ["item.started", "item.completed"]
+    done = commands[1]["item"]
+    assert done["command"] == cmd and done["exit_code"] == 4 and done["status"] == "failed"
+    assert done["aggregated_output"] == "one\ntwo\n"
+
+
+def test_background_commands_die_when_the_session_ends(
+    server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
+    marker = f"600.{os.getpid()}7"  # a sleep nobody else runs
+    cmd = f"sleep {marker} & sleep {marker}"
+    run(
+        server,
+        "responses",
+        repo,
+        burro_home,
+        Turn([Call("exec_command", {"cmd": cmd, "yield_time_ms": 250}, call_id="bg")]),
+    )
+    assert "Process running with session ID 1" in seen(server, "bg")
+    deadline = time.monotonic() + 10
+    while _pids_running(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _pids_running(marker) == []
+
+
+def test_exec_command_passes_the_command_gate_and_patch_interception(
+    server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
+    # The gate knows exec_command as shell-like (a capability), not by name: a forbid
+    # rule declines it, and a heredoc apply_patch through it becomes a patch.
+    _seed(repo)
+    rule = 'rules=[{prefix=["touch"],decision="forbid"}]'
+    heredoc = f"apply_patch <<'EOF'\n{PATCH}EOF"
+    server.add_turns(
+        Turn([Call("exec_command", {"cmd": "touch forbidden.txt"}, call_id="x1")]),
+        Turn([Call("exec_command", {"cmd": heredoc}, call_id="x2")]),
+        DONE,
+    )
+    res = run_exec(
+        ["--json", *provider_args(server, "responses"), "-c", rule, "do the task"],
+        cwd=repo,
+        home=burro_home,
+    )
+    assert res.code == 0, res.stderr
+    events = res.events()
+    (declined,) = completed(events, "command_execution")
+    assert declined["status"] == "declined" and declined["command"] == "touch forbidden.txt"
+    assert seen(server, "x1").startswith("command rejected")
+    assert not (repo / "forbidden.txt").exists()
+    (change,) = completed(events, "file_change")
+    assert change["status"] == "completed"
+    assert (repo / "notes.txt").read_bytes() == b"alpha\nBETA\ngamma\ndelta\n"
+    told = seen(server, "x2")
+    assert told.startswith(SUMMARY) and "call the apply_patch tool directly" in told
+
+
+@pytest.mark.parametrize("wire", WIRES)
+def test_undecodable_file_names_reach_the_model_replaced(
+    wire: str, server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
+    os.close(os.open(os.fsencode(repo) + b"/caf\xe9.txt", os.O_CREAT | os.O_WRONLY))
+    run(server, wire, repo, burro_home, Turn([Call("list_dir", {"dir_path": "."}, call_id="ls")]))
+    assert "caf\ufffd.txt" in seen(server, "ls").splitlines()
+    (rollout,) = (burro_home / "sessions").rglob("rollout-*.jsonl")
+    assert "caf\ufffd.txt" in rollout.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("sandbox", "target", "reason"),
+    [
+        ("workspace-write", ".git/hooks/post-checkout", "writing outside of the project"),
+        ("read-only", "notes.txt", "writing is blocked by read-only sandbox"),
+    ],
+)
+def test_the_patch_gate_refuses_protected_and_read_only_targets(
+    sandbox: str, target: str, reason: str, server: FakeModelServer, repo: Path, burro_home: Path
+) -> None:
+    _seed(repo)
+    before = sorted(p.relative_to(repo) for p in repo.rglob("*"))
+    patch = f"*** Begin Patch\n*** Add File: {target}.new\n+#!/bin/sh\n*** End Patch\n"
+    server.add_turns(Turn([Custom("apply_patch", patch, call_id="p1")]), DONE)
+    res = run_exec(
+        ["--json", *provider_args(server, "responses"), "-s", sandbox, "do the task"],
+        cwd=repo,
+        home=burro_home,
+    )
+    assert res.code == 0, res.stderr
+    assert sorted(p.relative_to(repo) for p in repo.rglob("*")) == before  # nothing written
+    assert seen(server, "p1") == f"patch rejected: {reason}; rejected by user approval settings"
+    (change,) = completed(res.events(), "file_change")
+    assert change["status"] == "failed"

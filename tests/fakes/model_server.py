@@ -177,7 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, openai_error(404, f"no route POST {self.path}"))
             return
         fake = self.server.fake
-        turn = fake._next_turn()
+        turn = fake._turn_for(rec)
         if turn is None:
             self._send_json(500, self._error_body(route, 500, EXHAUSTED, None))
             return
@@ -399,6 +399,10 @@ class FakeModelServer:
                     f"expected {n} requests to the fake model server, got {len(self._requests)}"
                 )
             return list(self._requests)
+
+    def _turn_for(self, rec: RecordedRequest) -> Turn | None:
+        """The turn answering ``rec``; a subclass may pick one by request (a seam)."""
+        return self._next_turn()
 
     def _next_turn(self) -> Turn | None:
         with self._cond:

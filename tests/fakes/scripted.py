@@ -189,6 +189,12 @@ class ProbeTool:
     probe that must have run before this one returns (bounded): it proves overlap."""
 
     parallel_safe = True
+    self_reporting = False
+    shell_like = False
+    patch_like = False
+
+    def command(self, payload: str) -> None:
+        return None
 
     def __init__(self, name: str, board: dict[str, asyncio.Event]) -> None:
         self.name = name

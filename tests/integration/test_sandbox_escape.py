@@ -5,73 +5,32 @@ CI installs bubblewrap; when it is missing these tests fail with the install hin
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.integration.sandbox_kit import (
+    ROOT,
+    STDLIB_PY,
+    Listener,
+    _need_bwrap,
+    cli,
+    cli_env,
+    outside,
+    run,
+    ws,
+    ww,
+)
 
-from burro.sandbox import BwrapSandbox, SandboxPolicy, SandboxUnavailable, filter_env, policy_for
+from burro.sandbox import BwrapSandbox, SandboxUnavailable, filter_env, policy_for
 from burro.sandbox.bwrap import find_bwrap
 from burro.sandbox.errors import BWRAP_MISSING
 
-ROOT = Path(__file__).resolve().parents[2]
-
-# The interpreter itself (the venv's python is a symlink to it): outside /tmp, which the
-# sandbox replaces with a fresh tmpfs, even when this checkout lives under /tmp.
-STDLIB_PY = os.path.realpath(sys.executable)
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def _need_bwrap() -> None:
-    if find_bwrap() is None:
-        pytest.fail(BWRAP_MISSING)
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    repo = tmp_path / "ws"
-    repo.mkdir()
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    (repo / "README.md").write_text("hello\n")
-    return repo
-
-
-@pytest.fixture
-def outside() -> Iterator[Path]:
-    # Not under /tmp: the sandbox mounts a fresh /tmp, which would hide a /tmp path.
-    d = Path(tempfile.mkdtemp(prefix="burro-outside-", dir="/var/tmp"))
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
-
-
-def run(
-    policy: SandboxPolicy,
-    script: str,
-    *,
-    cwd: Path,
-    env: dict[str, str] | None = None,
-    secret_vars: tuple[str, ...] = (),
-) -> subprocess.CompletedProcess[str]:
-    sandbox = BwrapSandbox(policy)
-    argv = sandbox.wrap(["sh", "-c", script], cwd=cwd)
-    child_env = filter_env(
-        env if env is not None else os.environ,
-        secret_vars=secret_vars,
-        sandbox_name=sandbox.name,
-        network_disabled=policy.network_disabled,
-    )
-    return subprocess.run(argv, capture_output=True, text=True, env=child_env, timeout=60)
-
-
-def ww(ws: Path, **kwargs: object) -> SandboxPolicy:
-    return policy_for("workspace-write", cwd=ws, **kwargs)  # type: ignore[arg-type]
+REPO = ROOT
+__all__ = ["_need_bwrap", "outside", "ws"]  # fixtures used by name
 
 
 # --- writes the policy blocks ---------------------------------------------------------
@@ -152,30 +111,10 @@ def test_burro_home_outside_the_workspace_stays_read_only(ws: Path, outside: Pat
 # --- network --------------------------------------------------------------------------
 
 
-class _Server:
+class _Server(Listener):
     def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
+        super().__init__(socket.create_server(("127.0.0.1", 0)))
         self.port = self.sock.getsockname()[1]
-        self.accepted = 0
-        self.sock.settimeout(0.2)
-        self._stop = False
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.accepted += 1
-            conn.sendall(b"hi")
-            conn.close()
-
-    def close(self) -> None:
-        self._stop = True
-        self.thread.join()
-        self.sock.close()
 
 
 @pytest.fixture
@@ -229,8 +168,16 @@ def test_api_keys_in_the_parent_env_are_not_visible(ws: Path) -> None:
         "OPENAI_API_KEY": "sk-parent-secret",
         "MYPROV_KEY": "custom-provider-secret",
         "GITHUB_TOKEN": "ghp-secret",
+        "AWS_SECRET_ACCESS_KEY": "aws-secret",
+        "AWS_ACCESS_KEY_ID": "aws-id-secret",
+        "STRIPE_SECRET_KEY": "stripe-secret",
+        "DATABASE_PASSWORD": "db-secret",
+        "DATABASE_URL": "postgres://app:pw-secret@db:5432/app",
+        "OPENAI_KEY": "openai-secret",
+        "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/hook-secret",
         "KEEP_API_KEY": "kept-on-purpose",
         "PLAIN_SETTING": "visible",
+        "GIT_AUTHOR_NAME": "visible-author",
     }
     sandbox = BwrapSandbox(ww(ws))
     child_env = filter_env(
@@ -242,6 +189,7 @@ def test_api_keys_in_the_parent_env_are_not_visible(ws: Path) -> None:
     assert "secret" not in out.stdout
     assert "KEEP_API_KEY=kept-on-purpose" in out.stdout
     assert "PLAIN_SETTING=visible" in out.stdout
+    assert "GIT_AUTHOR_NAME=visible-author" in out.stdout
 
 
 def test_cannot_kill_a_process_outside_the_pid_namespace(ws: Path) -> None:
@@ -317,32 +265,11 @@ def test_missing_bwrap_is_one_clear_error(ws: Path) -> None:
 # --- the `burro sandbox` command ------------------------------------------------------
 
 
-def _cli(args: list[str], *, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    code = "import sys; from burro.sandbox.cli import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=60,
-    )
-
-
-def _cli_env(home: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "BURRO_HOME": str(home),
-        "PYTHONPATH": str(ROOT / "src"),
-        "OPENAI_API_KEY": "sk-cli-secret",
-    }
-
-
 def test_cli_runs_the_command_sandboxed_and_passes_the_exit_code(
     ws: Path, outside: Path, tmp_path: Path
 ) -> None:
-    env = _cli_env(tmp_path / "home")
-    out = _cli(["--", "sh", "-c", f"touch ok; touch {outside}/no; env; exit 7"], cwd=ws, env=env)
+    env = cli_env(tmp_path / "home")
+    out = cli(["--", "sh", "-c", f"touch ok; touch {outside}/no; env; exit 7"], cwd=ws, env=env)
     assert out.returncode == 7
     assert (ws / "ok").exists()
     assert not (outside / "no").exists()
@@ -353,8 +280,8 @@ def test_cli_runs_the_command_sandboxed_and_passes_the_exit_code(
 def test_cli_writable_root_and_network_flags(
     ws: Path, outside: Path, tmp_path: Path, server: _Server
 ) -> None:
-    env = _cli_env(tmp_path / "home")
-    out = _cli(
+    env = cli_env(tmp_path / "home")
+    out = cli(
         [
             "--writable-root",
             str(outside),
@@ -373,7 +300,7 @@ def test_cli_writable_root_and_network_flags(
 
 
 def test_cli_read_only_mode(ws: Path, tmp_path: Path) -> None:
-    out = _cli(["-s", "read-only", "--", "touch", "x"], cwd=ws, env=_cli_env(tmp_path / "home"))
+    out = cli(["-s", "read-only", "--", "touch", "x"], cwd=ws, env=cli_env(tmp_path / "home"))
     assert out.returncode != 0
     assert "Read-only file system" in out.stderr
     assert not (ws / "x").exists()
@@ -420,7 +347,7 @@ def test_cli_without_bwrap_prints_the_install_hint(ws: Path, tmp_path: Path) -> 
         ],
         capture_output=True,
         text=True,
-        env=_cli_env(tmp_path / "home"),
+        env=cli_env(tmp_path / "home"),
         timeout=60,
     )
     assert out.returncode == 1

@@ -4,4 +4,12 @@ from burro.config.errors import ConfigError
 from burro.config.settings import Settings, burro_home, load_settings, switch_model
 from burro.config.types import ModelInfo, ProviderInfo
 
-__all__ = ["ConfigError", "ModelInfo", "ProviderInfo", "Settings", "burro_home", "load_settings", "switch_model"]
+__all__ = [
+    "ConfigError",
+    "ModelInfo",
+    "ProviderInfo",
+    "Settings",
+    "burro_home",
+    "load_settings",
+    "switch_model",
+]

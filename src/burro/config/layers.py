@@ -11,7 +11,13 @@ import msgspec
 
 from burro.config.errors import ConfigError
 from burro.config.types import Count, Positive, ToolCalling
-from burro.protocol.common import ApprovalPolicy, ReasoningEffort, ReasoningSummary, SandboxMode
+from burro.protocol.common import (
+    ApprovalPolicy,
+    EnvInherit,
+    ReasoningEffort,
+    ReasoningSummary,
+    SandboxMode,
+)
 
 
 class SandboxWorkspaceWrite(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -31,6 +37,18 @@ class RuleConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class ShellEnvironmentPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Variables passed to commands even though they look like secrets (*_TOKEN, ...).
     keep: list[str] = []
+    # Which of burro's variables commands start from: all, the core set (PATH, HOME, ...), none.
+    inherit: EnvInherit = "all"
+
+
+class ShellConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """``[shell]``: limits of the commands the model runs."""
+
+    # Seconds after which any command (foreground or background session) is killed;
+    # 0 means no ceiling.
+    max_runtime: float = 3600
+    # Background sessions (exec_command) alive at once; the least recently used goes.
+    max_sessions: int = 16
 
 
 class Layer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
@@ -55,16 +73,52 @@ class Layer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defau
     developer_instructions: str | None = None
     tool_output_token_limit: Positive | None = None
     hide_agent_reasoning: bool | None = None
-    show_raw_agent_reasoning: bool | None = None
     notify: list[str] | None = None
     completion_nudges: Count | None = None
     rules: list[RuleConfig] | None = None
     shell_environment_policy: ShellEnvironmentPolicy | None = None
+    shell: ShellConfig | None = None
 
 
 class ConfigFile(Layer, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     profile: str | None = None
     profiles: dict[str, Layer] = {}
+
+
+# Codex settings burro does not implement (yet). A Codex config.toml that uses them must
+# still start burro: each is dropped with a warning, while any other unknown key (a typo)
+# stays an error.
+CODEX_ONLY_KEYS = frozenset(
+    {
+        "mcp_servers", "tui", "features", "tools", "history", "otel", "projects", "hooks",
+        "permissions", "default_permissions", "file_opener", "log_dir", "sqlite_home",
+        "check_for_update_on_startup", "cli_auth_credentials_store", "forced_login_method",
+        "web_search", "model_verbosity", "review_model", "service_tier", "personality",
+        "instructions", "model_instructions_file", "compact_prompt", "project_root_markers",
+        "include_permissions_instructions", "include_environment_context",
+        "include_apps_instructions", "approvals_reviewer", "allow_login_shell",
+        "model_supports_reasoning_summaries", "plan_mode_reasoning_effort", "openai_base_url",
+        "chatgpt_base_url", "oss_provider", "model_catalog_json", "background_terminal_max_timeout",
+        "windows_wsl_setup_acknowledged",
+        "show_raw_agent_reasoning", "notice", "disable_paste_burst",
+    }
+)  # fmt: skip
+
+
+def drop_codex_only(data: dict[str, Any], *, source: str) -> list[str]:
+    """Remove Codex-only keys (top level and in profiles); one warning for each."""
+    warnings: list[str] = []
+    tables = [("", data)]
+    profiles = data.get("profiles")
+    if isinstance(profiles, dict):
+        tables += [(f"profiles.{n}.", t) for n, t in profiles.items() if isinstance(t, dict)]
+    for prefix, table in tables:
+        for key in sorted(CODEX_ONLY_KEYS & table.keys()):
+            del table[key]
+            warnings.append(
+                f"{source}: `{prefix}{key}` is a Codex setting burro does not support yet; ignored"
+            )
+    return warnings
 
 
 _AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$")

@@ -20,13 +20,20 @@ from burro.config.layers import (
     Layer,
     RuleConfig,
     deep_merge,
+    drop_codex_only,
     explain_validation,
     parse_override,
     read_toml,
     set_path,
 )
 from burro.config.types import ModelInfo, ProviderInfo
-from burro.protocol.common import ApprovalPolicy, ReasoningEffort, ReasoningSummary, SandboxMode
+from burro.protocol.common import (
+    ApprovalPolicy,
+    EnvInherit,
+    ReasoningEffort,
+    ReasoningSummary,
+    SandboxMode,
+)
 
 DEFAULT_MODEL = "gpt-5.5"
 DEFAULT_PROVIDER = "openai"
@@ -54,10 +61,15 @@ class Settings:
     developer_instructions: str | None = None
     tool_output_bytes: int = 10_000
     hide_agent_reasoning: bool = False
+    notify: tuple[str, ...] = ()
     auto_compact_token_limit: int | None = None
     completion_nudges: int | None = None
     rules: tuple[RuleConfig, ...] = ()
     env_keep: tuple[str, ...] = ()
+    env_inherit: EnvInherit = "all"
+    # [shell]: command runtime ceiling in seconds (None: none) and background sessions.
+    shell_max_runtime_s: float | None = 3600.0
+    shell_max_sessions: int = 16
     add_dirs: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
     # Every provider table known (built-in merged with config.toml), for model switches.
@@ -68,8 +80,11 @@ class Settings:
         return self.model_info.context_window
 
     def api_key(self, env: Mapping[str, str]) -> str | None:
+        """The provider's key: its environment variable, else one stored by `burro login`."""
+        from burro.config.credentials import stored_key
+
         key = self.provider.env_key
-        return env.get(key) or None if key else None
+        return (env.get(key) if key else None) or stored_key(self.burro_home, self.provider_id)
 
 
 def _max_output(layer: Layer, info: ModelInfo) -> int | None:
@@ -116,12 +131,14 @@ def load_settings(
     home = burro_home(env)
     config_path = home / "config.toml"
     file_data = read_toml(config_path)
+    ignored = drop_codex_only(file_data, source=str(config_path))
     _validate(file_data, source=str(config_path))
 
     cli_data: dict[str, Any] = {}
     for text in overrides:
         parts, value = parse_override(text)
         set_path(cli_data, parts, value)
+    ignored += drop_codex_only(cli_data, source="-c")
     merged = deep_merge(file_data, cli_data)
     base = _validate(merged, source="config (-c overrides)")
 
@@ -157,7 +174,7 @@ def load_settings(
     info = msgspec.structs.replace(info, max_output_tokens=_max_output(layer, info))
     tool_calling = layer.tool_calling or provider_info.tool_calling or info.tool_calling
     provider_info = msgspec.structs.replace(provider_info, tool_calling=tool_calling)
-    warnings: list[str] = []
+    warnings: list[str] = list(ignored)
     if not info.known:
         warnings.append(
             f"model `{slug}` is not in burro's model table; using defaults "
@@ -189,13 +206,19 @@ def load_settings(
         developer_instructions=layer.developer_instructions,
         tool_output_bytes=token_limit * 4 if token_limit else info.tool_output_bytes,
         hide_agent_reasoning=bool(layer.hide_agent_reasoning),
+        notify=tuple(layer.notify or ()),
         auto_compact_token_limit=layer.model_auto_compact_token_limit,
         completion_nudges=layer.completion_nudges,
         rules=tuple(layer.rules or ()),
         env_keep=tuple(
             layer.shell_environment_policy.keep if layer.shell_environment_policy else ()
         ),
+        env_inherit=(
+            layer.shell_environment_policy.inherit if layer.shell_environment_policy else "all"
+        ),
         add_dirs=tuple(str((cwd / d).resolve()) for d in add_dirs),
+        shell_max_runtime_s=_max_runtime(layer),
+        shell_max_sessions=layer.shell.max_sessions if layer.shell else 16,
         warnings=tuple(warnings),
         provider_tables=tables,
     )
@@ -246,3 +269,15 @@ def switch_model(
         effort=effort,
         summary=summary if info.supports_reasoning_summaries else None,
     )
+
+
+def _max_runtime(layer: Layer) -> float | None:
+    from burro.config.layers import ShellConfig
+
+    shell = layer.shell or ShellConfig()
+    if shell.max_runtime < 0 or shell.max_sessions < 1:
+        raise ConfigError(
+            "config: [shell] max_runtime must be 0 (no limit) or a number of seconds, and "
+            "max_sessions at least 1"
+        )
+    return float(shell.max_runtime) if shell.max_runtime > 0 else None

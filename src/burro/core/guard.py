@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,19 +21,6 @@ class Verdict:
     run: bool
     sandbox: Sandbox
     message: str = ""  # why it did not run (goes to the model)
-
-
-def shell_command(payload: str) -> str | list[str] | None:
-    try:
-        args = json.loads(payload)
-    except ValueError:
-        return None
-    command = args.get("command") if isinstance(args, dict) else None
-    if isinstance(command, str) or (
-        isinstance(command, list) and all(isinstance(w, str) for w in command)
-    ):
-        return command
-    return None
 
 
 def display(command: str | list[str]) -> str:
@@ -122,8 +109,14 @@ async def gate_patch(
 ) -> str | None:
     """None when the patch may be applied; otherwise the message for the model."""
     targets = [cwd / c.path for c in changes] + [cwd / c.move_path for c in changes if c.move_path]
-    outside = [t for t in targets if not writable(state, t)]
-    remembered = all(os.path.realpath(t) in state.approvals.session_paths for t in targets)
+
+    def check() -> tuple[list[Path], list[str]]:  # realpath touches the disk: off the loop
+        return [t for t in targets if not writable(state, t)], [
+            os.path.realpath(t) for t in targets
+        ]
+
+    outside, real = await asyncio.to_thread(check)
+    remembered = all(r in state.approvals.session_paths for r in real)
     if state.approval_policy != "untrusted" and not outside:
         return None
     if remembered and targets:
@@ -145,5 +138,5 @@ async def gate_patch(
     if decision == "denied":
         return "patch rejected by user"
     if decision == "approved_for_session":
-        state.approvals.session_paths.update(os.path.realpath(t) for t in targets)
+        state.approvals.session_paths.update(real)
     return None

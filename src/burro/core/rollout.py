@@ -13,7 +13,13 @@ from typing import Any
 import msgspec
 
 from burro.core.store import RolloutStore, RolloutWriteError
-from burro.protocol.events import Event, ExecCommandEnd, ToolCallEnd
+from burro.protocol.events import (
+    Event,
+    ExecCommandEnd,
+    ShutdownComplete,
+    ToolCallEnd,
+    TurnContext,
+)
 from burro.protocol.items import Item, ToolOutputItem, scrub_surrogates
 
 # The human copy of a command's output (``ExecCommandEnd.aggregated_output``, and other
@@ -90,12 +96,17 @@ class RolloutWriter:
     stored again, in order, before the next line, and :class:`RolloutWriteError` is
     raised: the file stays a readable prefix of the history and catches up when space
     returns. Events are best effort (one that cannot be stored is dropped), and so are
-    ``tool_output`` lines, whose history line follows moments later."""
+    ``tool_output`` lines, whose history line follows moments later.
 
-    def __init__(self, store: RolloutStore) -> None:
+    ``deferred``: the meta line, the initial context and the settings in effect are held
+    back until the first other line (a turn started), so a session opened and closed
+    without a turn stores nothing (and does not win ``resume --last``)."""
+
+    def __init__(self, store: RolloutStore, *, deferred: bool = False) -> None:
         self.store = store
         self._enc = msgspec.json.Encoder()
         self._pending: list[bytes] = []
+        self._held: list[bytes] | None = [] if deferred else None
 
     @property
     def location(self) -> str:
@@ -109,32 +120,53 @@ class RolloutWriter:
             # items are cleaned where they are built, this catches anything else.
             return self._enc.encode(_clean(msgspec.to_builtins(line))) + b"\n"
 
+    def _held_back(self, data: bytes, *, hold: bool) -> bool:
+        """Hold ``data`` while deferred (True), or release what was held into the queue."""
+        if self._held is None:
+            return False
+        if hold:
+            self._held.append(data)
+            return True
+        held, self._held = self._held, None
+        self._pending[:0] = held
+        return False
+
     def _flush(self) -> None:
         while self._pending:
             self.store.append(self._pending[0])
             self._pending.pop(0)
 
-    def _write(self, line: Line) -> None:
-        self._pending.append(self._encode(line))
+    def _write(self, line: Line, *, hold: bool = False) -> None:
+        data = self._encode(line)
+        if self._held_back(data, hold=hold):
+            return
+        self._pending.append(data)
         self._flush()
 
     def meta(self, meta: SessionMeta) -> None:
-        self._write(MetaLine(ts=now_iso(), payload=meta))
+        self._write(MetaLine(ts=now_iso(), payload=meta), hold=True)
 
     def item(self, item: Item) -> None:
-        self._write(ItemLine(ts=now_iso(), payload=item))
+        self._write(ItemLine(ts=now_iso(), payload=item), hold=True)
 
     def event(self, event: Event, *, seq: int = 0) -> None:
-        if self._pending:
-            return  # history lines are waiting for space: this event is dropped
+        data = self._encode(EventLine(ts=now_iso(), payload=_bounded(event), seq=seq))
+        # The settings in effect are recorded before any turn: held back like the meta.
+        # A session that ends before any turn stores nothing at all.
+        if self._held is not None and isinstance(event, ShutdownComplete):
+            return
+        if self._held_back(data, hold=isinstance(event, TurnContext)):
+            return
         with contextlib.suppress(RolloutWriteError):
-            self.store.append(
-                self._encode(EventLine(ts=now_iso(), payload=_bounded(event), seq=seq))
-            )
+            self._flush()  # history lines first
+            self.store.append(data)
+        # (If history lines are still waiting for space, this event is dropped.)
 
     def tool_output(self, item: ToolOutputItem) -> None:
         # Runs in a tool task's done-callback: never raise there.
-        self._pending.append(self._encode(ToolOutputLine(ts=now_iso(), payload=item)))
+        data = self._encode(ToolOutputLine(ts=now_iso(), payload=item))
+        self._held_back(data, hold=False)
+        self._pending.append(data)
         with contextlib.suppress(RolloutWriteError):
             self._flush()
 
@@ -142,8 +174,9 @@ class RolloutWriter:
         self._write(CompactedLine(ts=now_iso(), payload=compacted))
 
     def close(self) -> None:
-        with contextlib.suppress(RolloutWriteError):
-            self._flush()
+        if self._held is None:
+            with contextlib.suppress(RolloutWriteError):
+                self._flush()
         self.store.close()
 
 

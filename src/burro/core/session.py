@@ -145,6 +145,7 @@ class Session:
                     self._publish(Error(error=error_info(exc)))
         finally:
             await self._stop_turn()
+            await self.state.processes.close()  # background commands end with the session
             try:
                 await self.state.client.aclose()
             except Exception as exc:

@@ -34,7 +34,7 @@ from burro.sandbox import (
     parse_rules,
     policy_for,
 )
-from burro.tools import Tool, ToolContext, ToolRegistry
+from burro.tools import ProcessManager, Tool, ToolContext, ToolRegistry
 
 
 @dataclass(kw_only=True)
@@ -47,6 +47,7 @@ class SessionOptions:
     max_minutes: float | None = None  # wall-clock minutes per session
     completion_nudges: int = 0  # "continue" nudges when a turn ends with open plan steps
     undo_snapshots: bool = False  # snapshot the workspace before each turn (for Undo)
+    defer_rollout: bool = False  # create the session file when the first turn starts
 
 
 @dataclass
@@ -84,12 +85,33 @@ class SessionState:
     rules: tuple[Rule, ...] = ()
     command_env: dict[str, str] = field(default_factory=dict)
     approvals: Approvals = field(default_factory=lambda: Approvals(lambda _e: None))
+    # Background commands (exec_command sessions); killed when the session ends.
+    processes: ProcessManager = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.processes = ProcessManager(
+            max_runtime_s=self.settings.shell_max_runtime_s,
+            max_sessions=self.settings.shell_max_sessions,
+        )
+
     # Opens a client for another provider on a model switch; None when the client was
     # injected (tests, embedders), which then serves every model.
     client_factory: Callable[[Settings], ModelClient] | None = None
     retired_clients: list[ModelClient] = field(default_factory=list)
     # The session's own tool list (a review session); None follows the model's metadata.
     tool_names: tuple[str | Tool, ...] | None = None
+
+    def learn_context_window(self, window: int | None) -> None:
+        """The server stated its real context size (an overflow error): use it."""
+        if not window or window == self.settings.context_window:
+            return
+        import dataclasses
+
+        import msgspec
+
+        info = msgspec.structs.replace(self.settings.model_info, context_window=window)
+        self.settings = dataclasses.replace(self.settings, model_info=info)
+        self.emit(self.turn_context())
 
     def turn_context(self) -> TurnContext:
         s = self.settings
@@ -152,6 +174,7 @@ class SessionState:
             self.env,
             secret_vars=secrets,
             keep=s.env_keep,
+            inherit=s.env_inherit,
             sandbox_name=self.sandbox.name,
             network_disabled=self.policy.network_disabled,
         )

@@ -42,9 +42,10 @@ class SessionLocked(CoreError):
 
     code = "session_locked"
 
-    def __init__(self, message: str, *, holder_pid: int | None) -> None:
+    def __init__(self, message: str, *, holder_pid: int | None, session_id: str = "") -> None:
         super().__init__(message)
         self.holder_pid = holder_pid
+        self.session_id = session_id
 
 
 def lock_path(path: Path) -> Path:
@@ -69,10 +70,17 @@ class FileRolloutStore:
     cannot be written whole (full disk, file size limit) is cut back off the file before
     :class:`RolloutWriteError` is raised, so no torn line is left behind."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, lazy: bool = False) -> None:
         self.path = path
         self._pid_file: Path | None = None
         self._newline_first = False
+        self._fd = -1
+        self._lazy = lazy  # create (and lock) the file on the first append, not now
+        if not lazy:
+            self._open()
+
+    def _open(self) -> None:
+        path = self.path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -100,8 +108,9 @@ class FileRolloutStore:
             sid = self.path.stem[-36:]
             raise SessionLocked(
                 f"session {sid} is in use by {who}; wait for it to finish, or continue "
-                f"a copy with `burro fork {sid}`",
+                "a copy of it (fork)",
                 holder_pid=pid,
+                session_id=sid,
             ) from None
         except OSError:
             return  # a filesystem without flock: write unlocked, as before
@@ -117,6 +126,9 @@ class FileRolloutStore:
         return str(self.path)
 
     def append(self, line: bytes) -> None:
+        if self._lazy:
+            self._lazy = False
+            self._open()
         if self._fd < 0:
             raise RolloutWriteError(f"the session file {self.path} is closed")
         try:
@@ -143,6 +155,8 @@ class FileRolloutStore:
             raise
 
     def read(self) -> Iterator[bytes]:
+        if self._lazy:
+            return  # nothing stored yet
         with self.path.open("rb") as fh:
             yield from fh
 
@@ -175,7 +189,7 @@ def _create_error(path: Path, exc: OSError) -> RolloutWriteError:
         return _write_error(path, exc)
     return RolloutWriteError(
         f"cannot create the session file {path}: {reason}; "
-        "set BURRO_HOME to a writable folder (or run `burro exec --ephemeral`)"
+        "set BURRO_HOME to a writable folder, or run without saving the session (ephemeral)"
     )
 
 

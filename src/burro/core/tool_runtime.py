@@ -5,20 +5,16 @@ and patches pass the gate (sandbox, approvals) first."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from burro.core.errors import AbortTurn
-from burro.core.guard import (
-    display,
-    gate_command,
-    gate_patch,
-    retry_outside_sandbox,
-    shell_command,
-)
+from burro.core.guard import gate_command, gate_patch, retry_outside_sandbox
+from burro.protocol.common import FileChange
 from burro.protocol.events import (
     Event,
     ExecCommandBegin,
@@ -43,23 +39,16 @@ from burro.tools import Tool, ToolContext, ToolError, ToolResult
 if TYPE_CHECKING:
     from burro.core.state import SessionState
 
-# Tools that emit their own begin/end events (exec command, patch, plan).
-_SELF_REPORTING = frozenset(
-    {"shell", "shell_command", "container.exec", "apply_patch", "update_plan"}
-)
-_SHELL_NAMES = frozenset({"shell", "shell_command", "container.exec"})
-_SHELL_PATCH_NOTE = (
-    "\n\nNote: apply_patch was run through the shell; call the apply_patch tool directly."
-)
+_SHELL_PATCH_NOTE = "\n\nNote: {patch} was run through the shell; call the {patch} tool directly."
 
 
 def output_item(call: ToolCallItem, result: ToolResult) -> ToolOutputItem:
+    # Lone surrogates (undecodable bytes in a path, say) cannot be written to the rollout.
+    output = scrub_surrogates(result.output)
     if isinstance(call, CustomToolCall):
-        return CustomToolCallOutput(
-            call_id=call.call_id, output=result.output, success=result.success
-        )
+        return CustomToolCallOutput(call_id=call.call_id, output=output, success=result.success)
     return FunctionCallOutput(
-        call_id=call.call_id, output=result.output, success=result.success, images=result.images
+        call_id=call.call_id, output=output, success=result.success, images=result.images
     )
 
 
@@ -116,26 +105,33 @@ class ToolRuntime:
         if waits:
             await asyncio.gather(*waits, return_exceptions=True)
         payload = call.input if isinstance(call, CustomToolCall) else call.arguments
-        name = call.name
-        workdir: Path | None = None
-        note = ""
-        if name in _SHELL_NAMES and self._registry.get("apply_patch") is not None:
-            shell_patch = _shell_patch(payload)
-            if shell_patch is not None:
-                payload, wd = shell_patch
-                workdir = Path(wd) if wd else None
-                name, note = "apply_patch", _SHELL_PATCH_NOTE
-        tool = self._registry.get(name)
+        tool = self._registry.get(call.name)
         if tool is None:
             known = ", ".join(s.name for s in self._registry.specs())
             return output_item(
                 call,
                 ToolResult(
-                    output=f"unknown tool `{name}`; available tools: {known}", success=False
+                    output=f"unknown tool `{call.name}`; available tools: {known}",
+                    success=False,
+                    status="failed",
                 ),
             )
+        workdir: Path | None = None
+        note = ""
+        patcher = self._registry.patch_tool()
+        if tool.shell_like and patcher is not None:
+            request = tool.command(payload)
+            if request is not None and request.patch is not None:
+                # `apply_patch <<EOF` through the shell: apply it as the patch tool would.
+                payload, wd = request.patch
+                if request.workdir:
+                    wd = str(Path(request.workdir) / wd) if wd else request.workdir
+                workdir = Path(wd) if wd else None
+                tool, note = patcher, _SHELL_PATCH_NOTE.format(patch=patcher.name)
+        name = tool.name
         ctx = self._state.tool_context(turn_id=self._turn_id, call_id=call.call_id, workdir=workdir)
-        reports = name not in _SELF_REPORTING
+        ctx.processes = self._state.processes
+        reports = not tool.self_reporting
         started = time.monotonic()
         if reports:
             self._emit(
@@ -144,24 +140,22 @@ class ToolRuntime:
                 )
             )
         try:
-            if name in _SHELL_NAMES:
+            if tool.shell_like:
                 result = await self._run_command(tool, payload, ctx)
-            elif name == "apply_patch":
+            elif tool.patch_like:
                 result = await self._run_patch(tool, payload, ctx)
             else:
                 result = await tool.run(payload, ctx)
         except ToolError as exc:
-            result = ToolResult(output=str(exc), success=False)
+            result = ToolResult(output=str(exc), success=False, status="failed")
         except (asyncio.CancelledError, AbortTurn):
             raise
         except Exception as exc:  # a tool bug must not end the session
             msg = f"tool `{name}` failed unexpectedly: {type(exc).__name__}: {exc}"
             self._emit(Warning(message=msg, turn_id=self._turn_id))
-            result = ToolResult(output=msg, success=False)
+            result = ToolResult(output=msg, success=False, status="failed")
         if note:
-            result = ToolResult(
-                output=result.output + note, success=result.success, images=result.images
-            )
+            result = msgspec.structs.replace(result, output=result.output + note)
         if reports:
             self._emit(
                 ToolCallEnd(
@@ -176,46 +170,42 @@ class ToolRuntime:
         return output_item(call, result)
 
     async def _run_command(self, tool: Tool, payload: str, ctx: ToolContext) -> ToolResult:
-        command = shell_command(payload)
-        if command is None:  # malformed arguments: the tool explains what it needs
+        """The command gate around a shell-like tool: policy and approval first, then the
+        run, then (after a failure that looks like a sandbox denial) maybe a rerun outside
+        the sandbox. Everything it needs comes from ``command()`` and the ToolResult."""
+        request = tool.command(payload)
+        if request is None:  # malformed arguments: the tool explains what it needs
             return await tool.run(payload, ctx)
+        command = request.command
         verdict = await gate_command(
             self._state, turn_id=self._turn_id, call_id=ctx.call_id, command=command, cwd=ctx.cwd
         )
         if not verdict.run:
-            shown = display(command)
             self._emit(
                 ExecCommandBegin(
-                    turn_id=self._turn_id, call_id=ctx.call_id, command=shown, cwd=str(ctx.cwd)
+                    turn_id=self._turn_id,
+                    call_id=ctx.call_id,
+                    command=request.display,
+                    cwd=str(ctx.cwd),
                 )
             )
             self._emit(
                 ExecCommandEnd(
                     turn_id=self._turn_id,
                     call_id=ctx.call_id,
-                    command=shown,
+                    command=request.display,
                     exit_code=None,
                     duration_ms=0,
                     aggregated_output=verdict.message,
                     status="declined",
                 )
             )
-            return ToolResult(output=verdict.message, success=False)
+            return ToolResult(output=verdict.message, success=False, status="declined")
         ctx.sandbox = verdict.sandbox
-        ends: list[ExecCommandEnd] = []
-        emit = ctx.emit
-
-        def capture(event: Event) -> None:
-            if isinstance(event, ExecCommandEnd):
-                ends.append(event)
-            emit(event)
-
-        ctx.emit = capture
         result = await tool.run(payload, ctx)
-        if result.success or ctx.sandbox.name == "none" or not ends:
+        if result.success or ctx.sandbox.name == "none" or result.exit_code is None:
             return result
-        end = ends[-1]
-        if end.exit_code is None or end.status not in ("completed", "failed"):
+        if result.status not in ("completed", "failed"):
             return result
         if await retry_outside_sandbox(
             self._state,
@@ -223,8 +213,8 @@ class ToolRuntime:
             call_id=ctx.call_id,
             command=command,
             cwd=ctx.cwd,
-            exit_code=end.exit_code,
-            output=end.aggregated_output,
+            exit_code=result.exit_code,
+            output=result.full_output if result.full_output is not None else result.output,
         ):
             ctx.sandbox = NoSandbox()
             ctx.env = self._state.env
@@ -232,46 +222,25 @@ class ToolRuntime:
         return result
 
     async def _run_patch(self, tool: Tool, payload: str, ctx: ToolContext) -> ToolResult:
-        from burro.tools.apply_patch import PatchError, preview_patch
-
+        """A patch-like tool previews its patch once and asks this gate before writing."""
         session_cwd = self._state.settings.cwd
         if ctx.cwd != session_cwd:
             # Front ends show paths relative to the session's directory, not the workdir.
             ctx.emit = _rebase_patch_events(ctx.emit, ctx.cwd, session_cwd)
 
-        text = _patch_text(payload)
-        try:
-            changes = preview_patch(text, cwd=ctx.cwd)
-        except PatchError:
-            return await tool.run(payload, ctx)  # the tool reports the error, touching nothing
-        refusal = await gate_patch(
-            self._state, turn_id=self._turn_id, call_id=ctx.call_id, changes=changes, cwd=ctx.cwd
-        )
-        if refusal is None:
-            return await tool.run(payload, ctx)
-        self._emit(
-            PatchApplyBegin(
-                turn_id=self._turn_id, call_id=ctx.call_id, changes=changes, auto_approved=False
+        async def approve(changes: list[FileChange], cwd: Path) -> str | None:
+            return await gate_patch(
+                self._state, turn_id=self._turn_id, call_id=ctx.call_id, changes=changes, cwd=cwd
             )
-        )
-        self._emit(
-            PatchApplyEnd(
-                turn_id=self._turn_id,
-                call_id=ctx.call_id,
-                success=False,
-                changes=changes,
-                stderr=refusal,
-            )
-        )
-        return ToolResult(output=refusal, success=False)
+
+        ctx.approve_patch = approve
+        return await tool.run(payload, ctx)
 
 
 def _rebase_patch_events(
     emit: Callable[[Event], None], workdir: Path, base: Path
 ) -> Callable[[Event], None]:
     import os
-
-    import msgspec
 
     def rebase(path: str | None) -> str | None:
         if path is None:
@@ -292,37 +261,3 @@ def _rebase_patch_events(
         emit(event)
 
     return wrapped
-
-
-def _patch_text(payload: str) -> str:
-    """Freeform payloads are the patch; function payloads are ``{"input": patch}``."""
-    stripped = payload.lstrip()
-    if stripped.startswith(("{", '"')):
-        try:
-            value = json.loads(payload)
-        except ValueError:
-            return payload
-        if isinstance(value, dict) and isinstance(value.get("input"), str):
-            return str(value["input"])
-        if isinstance(value, str):
-            return value
-    return payload
-
-
-def _shell_patch(payload: str) -> tuple[str, str | None] | None:
-    from burro.tools.apply_patch import extract_shell_patch
-
-    command = shell_command(payload)
-    if command is None:
-        return None
-    found = extract_shell_patch(command)
-    if found is None:
-        return None
-    patch, wd = found
-    try:
-        base = json.loads(payload).get("workdir")
-    except (ValueError, AttributeError):
-        base = None
-    if isinstance(base, str) and base:
-        wd = str(Path(base) / wd) if wd else base
-    return patch, wd

@@ -13,6 +13,8 @@ FileChangeKind = Literal["add", "delete", "update"]
 WireApi = Literal["responses", "chat", "anthropic"]
 SandboxMode = Literal["read-only", "workspace-write", "danger-full-access"]
 ApprovalPolicy = Literal["untrusted", "on-failure", "on-request", "never"]
+# [shell_environment_policy] inherit: which variables commands start from.
+EnvInherit = Literal["all", "core", "none"]
 ErrorCode = Literal[
     # session and engine
     "core",

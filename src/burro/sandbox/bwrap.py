@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from burro.sandbox import launch
 from burro.sandbox.errors import BWRAP_MISSING, SandboxUnavailable
 from burro.sandbox.policy import SandboxPolicy
 
@@ -35,6 +36,14 @@ class BwrapSandbox:
     when burro runs as root); a new session so the command cannot push keystrokes into
     burro's terminal; and the sandbox dies with burro.
 
+    Kernel knobs: ``/proc/sys`` and ``/proc/sysrq-trigger`` are bound read-only over the
+    fresh /proc (bubblewrap's own cover skips ``/proc/sys`` when it runs as root).
+
+    When burro is root the command runs as an unprivileged host user in an id-mapped view
+    of the file system, and a seccomp filter stops it from setting setuid/setgid bits;
+    with the network off the filter also refuses Unix-domain sockets (see ``launch`` and
+    ``seccomp``).
+
     A protected path that does not exist yet (say the ``.git`` of a folder that is not
     a repository) gets an empty read-only tmpfs mounted on it, so creating it fails.
     bubblewrap 0.8 has to create the mount point on the real filesystem, so an empty
@@ -42,8 +51,18 @@ class BwrapSandbox:
     looks for a repository, and ``git init`` later works on it as usual.
     """
 
-    def __init__(self, policy: SandboxPolicy, *, bwrap_path: str | None = None) -> None:
+    def __init__(
+        self,
+        policy: SandboxPolicy,
+        *,
+        bwrap_path: str | None = None,
+        drop_root: bool | None = None,
+    ) -> None:
+        """``drop_root`` (default: whether burro runs as root) runs commands as the
+        unprivileged sandbox user and forbids setuid/setgid bits."""
         self.policy = policy
+        self._mirror: launch.Mirror | None = None
+        self._filter: bytes | None = None
         if policy.mode == "danger-full-access":
             self.name = "none"
             self._bwrap = ""
@@ -53,11 +72,22 @@ class BwrapSandbox:
             raise SandboxUnavailable(BWRAP_MISSING.replace("workspace-write", policy.mode))
         self.name = "bwrap"
         self._bwrap = found
+        as_root = launch.running_as_root() if drop_root is None else drop_root
+        if as_root:
+            self._mirror = _root_mirror(policy)
+        if as_root or policy.network_disabled:
+            from burro.sandbox.seccomp import build_filter
+
+            self._filter = build_filter(block_unix=policy.network_disabled, block_setid=as_root)
 
     def wrap(self, argv: list[str], *, cwd: Path) -> list[str]:
         if self.policy.mode == "danger-full-access":
             return list(argv)
-        return [self._bwrap, *self.flags(cwd=cwd), "--", *argv]
+        out = launch.prefix(mirror=self._mirror, filter_program=self._filter)
+        out += [self._bwrap, *self.flags(cwd=cwd)]
+        if self._filter is not None:
+            out += ["--seccomp", str(launch.SECCOMP_FD)]
+        return [*out, "--", *argv]
 
     def flags(self, *, cwd: Path) -> list[str]:
         policy = self.policy
@@ -65,12 +95,15 @@ class BwrapSandbox:
             "--new-session",
             "--die-with-parent",
             "--unshare-user",
+            *(("--uid", "0", "--gid", "0") if self._mirror is not None else ()),
             "--unshare-pid",
             "--unshare-ipc",
         ]
         if policy.network_disabled:
             out.append("--unshare-net")
         out += ["--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        out += ["--ro-bind", "/proc/sys", "/proc/sys"]
+        out += ["--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger"]
         writable = policy.mode == "workspace-write"
         roots = [r for r in policy.writable_roots if os.path.isdir(r)] if writable else []
         if writable:
@@ -91,3 +124,26 @@ class BwrapSandbox:
             out += ["--ro-bind", where, where]
         out += ["--chdir", where]
         return out
+
+
+def _root_mirror(policy: SandboxPolicy) -> launch.Mirror:
+    """The id-mapped view for a root burro: the first writable root's owner (the working
+    folder) becomes the sandbox user; in read-only mode, root. Every writable root must
+    sit on a file system that can be id-mapped, or the sandbox could not write it."""
+    owner = (0, 0)
+    if policy.mode == "workspace-write" and policy.writable_roots:
+        if not os.path.isdir(policy.writable_roots[0]):
+            raise SandboxUnavailable(
+                f"the working folder {policy.writable_roots[0]} does not exist"
+            )
+        st = os.stat(policy.writable_roots[0])
+        owner = (st.st_uid, st.st_gid)
+    mirror = launch.mirror_for(*owner)
+    for root in policy.writable_roots if policy.mode == "workspace-write" else ():
+        if os.path.isdir(root) and not mirror.idmapped(root):
+            raise SandboxUnavailable(
+                f"burro runs as root, and the file system holding {root} cannot be id-mapped "
+                "for the sandbox's unprivileged user; run burro as a normal user, or drop "
+                "that writable root"
+            )
+    return mirror

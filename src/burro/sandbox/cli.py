@@ -8,9 +8,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import cast
+from typing import NamedTuple, cast
 
-from burro.protocol.common import SandboxMode
+from burro.protocol.common import EnvInherit, SandboxMode
 from burro.sandbox.errors import SandboxError
 from burro.sandbox.factory import make_sandbox
 from burro.sandbox.policy import SandboxPolicy, filter_env, policy_for
@@ -36,35 +36,49 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _settings_bits(cwd: Path) -> tuple[list[str], bool, list[str]]:
-    """Configured writable roots, network access and provider key variable, if the
-    config loads (a broken config must not stop this debugging command)."""
-    try:
-        from burro.config import ConfigError, load_settings
-    except ImportError:  # pragma: no cover - config is part of the package
-        return [], False, []
+class _Configured(NamedTuple):
+    """What config.toml says that matters here (defaults when it does not load)."""
+
+    writable_roots: tuple[str, ...] = ()
+    network: bool = False
+    secret_vars: tuple[str, ...] = ()
+    env_keep: tuple[str, ...] = ()
+    env_inherit: EnvInherit = "all"
+
+
+def _configured(cwd: Path) -> _Configured:
+    """Configured writable roots, network access, provider key variable and environment
+    policy, if the config loads (a broken config must not stop this debugging command)."""
+    from burro.config import ConfigError, load_settings
+
     try:
         settings = load_settings(cwd=cwd)
     except ConfigError:
-        return [], False, []
+        return _Configured()
     key = settings.provider.env_key
-    return list(settings.writable_roots), settings.network_access, [key] if key else []
+    return _Configured(
+        writable_roots=tuple(settings.writable_roots),
+        network=settings.network_access,
+        secret_vars=(key,) if key else (),
+        env_keep=settings.env_keep,
+        env_inherit=settings.env_inherit,
+    )
 
 
 def build_policy(
     mode: str, *, cwd: Path, writable_roots: list[str], network: bool
-) -> tuple[SandboxPolicy, list[str]]:
+) -> tuple[SandboxPolicy, _Configured]:
     from burro.config import burro_home
 
-    roots, net, secrets = _settings_bits(cwd)
+    conf = _configured(cwd)
     policy = policy_for(
         cast(SandboxMode, mode),
         cwd=cwd,
-        writable_roots=[*roots, *writable_roots],
-        network_access=network or net,
+        writable_roots=[*conf.writable_roots, *writable_roots],
+        network_access=network or conf.network,
         burro_home=burro_home(os.environ),
     )
-    return policy, secrets
+    return policy, conf
 
 
 def main(argv: list[str]) -> int:
@@ -78,7 +92,7 @@ def main(argv: list[str]) -> int:
         )
         return 2
     cwd = Path.cwd()
-    policy, secrets = build_policy(
+    policy, conf = build_policy(
         args.mode, cwd=cwd, writable_roots=args.writable_root, network=args.network
     )
     try:
@@ -88,7 +102,9 @@ def main(argv: list[str]) -> int:
         return 1
     env = filter_env(
         os.environ,
-        secret_vars=secrets,
+        secret_vars=conf.secret_vars,
+        keep=conf.env_keep,
+        inherit=conf.env_inherit,
         sandbox_name=sandbox.name,
         network_disabled=policy.network_disabled,
     )

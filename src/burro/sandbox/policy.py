@@ -9,9 +9,17 @@ from pathlib import Path
 
 import msgspec
 
-from burro.protocol.common import SandboxMode
+from burro.protocol.common import EnvInherit, SandboxMode
 
-_SECRET_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET")
+# A variable whose name contains one of these (any case) is a secret; AUTH inside AUTHOR
+# (GIT_AUTHOR_NAME) is not. WEBHOOK: a webhook URL is a bearer credential by itself.
+_SECRET_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH", "WEBHOOK")
+# scheme://user:password@host anywhere in a value.
+_CREDENTIAL_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:]*:[^\s/?#@]+@")
+# `inherit = "core"` passes only these (as Codex does on Unix).
+CORE_ENV = (
+    "PATH", "SHELL", "TMPDIR", "TEMP", "TMP", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "LOGNAME", "USER"
+)  # fmt: skip
 
 
 class SandboxPolicy(msgspec.Struct, kw_only=True, frozen=True):
@@ -103,17 +111,29 @@ def policy_for(
     )
 
 
+def looks_secret(name: str, value: str) -> bool:
+    """Whether a variable looks like a credential: its name contains KEY, SECRET, TOKEN,
+    PASSWORD, PASSWD, CREDENTIAL, AUTH or WEBHOOK, or its value holds a URL with a password."""
+    upper = name.upper().replace("AUTHOR", "")
+    return any(word in upper for word in _SECRET_WORDS) or bool(_CREDENTIAL_URL.search(value))
+
+
 def filter_env(
     env: Mapping[str, str],
     *,
     secret_vars: Iterable[str],
     keep: Iterable[str] = (),
+    inherit: EnvInherit = "all",
     sandbox_name: str | None = None,
     network_disabled: bool = False,
 ) -> dict[str, str]:
-    """The environment a command gets: provider keys and ``*_API_KEY``/``*_TOKEN``/``*_SECRET``
-    removed (unless named in ``keep``); ``BURRO_SANDBOX`` set to ``sandbox_name`` ("bwrap",
-    "seatbelt") when sandboxed and ``BURRO_SANDBOX_NETWORK_DISABLED=1`` when network is off."""
+    """The environment a command gets.
+
+    ``inherit`` picks the starting set (``all`` of ``env``, the ``core`` variables, or
+    ``none``); then the provider key variables (``secret_vars``) and everything that
+    :func:`looks_secret` are removed. Names in ``keep`` are passed through regardless.
+    ``BURRO_SANDBOX`` is set to ``sandbox_name`` ("bwrap", "seatbelt") when sandboxed and
+    ``BURRO_SANDBOX_NETWORK_DISABLED=1`` when network is off."""
     kept = set(keep)
     secrets = set(secret_vars) - kept
     out: dict[str, str] = {}
@@ -121,7 +141,9 @@ def filter_env(
         if name in kept:
             out[name] = value
             continue
-        if name in secrets or name.upper().endswith(_SECRET_SUFFIXES):
+        if inherit == "none" or (inherit == "core" and name not in CORE_ENV):
+            continue
+        if name in secrets or looks_secret(name, value):
             continue
         out[name] = value
     out.pop("BURRO_SANDBOX", None)

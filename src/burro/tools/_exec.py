@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 Stream = Literal["stdout", "stderr"]
 
@@ -26,6 +26,18 @@ DEFAULT_MAX_KEEP_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_DELTAS = 10_000
 TIMEOUT_EXIT_CODE = 124
 _STREAMS: dict[int, Stream] = {1: "stdout", 2: "stderr"}
+
+
+class StreamDecoder:
+    """Incremental UTF-8 decoding of stdout (fd 1) and stderr (fd 2); bad bytes replaced."""
+
+    def __init__(self) -> None:
+        factory = codecs.getincrementaldecoder("utf-8")
+        self._decoders = {1: factory(errors="replace"), 2: factory(errors="replace")}
+
+    def decode(self, fd: int, data: bytes, *, final: bool = False) -> str:
+        decoder = self._decoders.get(fd)
+        return decoder.decode(data, final) if decoder is not None else ""
 
 
 class OutputCollector:
@@ -46,14 +58,10 @@ class OutputCollector:
         self._kept = 0
         self._parts: list[str] = []
         self.cut = False
-        factory = codecs.getincrementaldecoder("utf-8")
-        self._decoders = {1: factory(errors="replace"), 2: factory(errors="replace")}
+        self._decoder = StreamDecoder()
 
     def feed(self, fd: int, data: bytes, *, final: bool = False) -> None:
-        decoder = self._decoders.get(fd)
-        if decoder is None:
-            return
-        text = decoder.decode(data, final)
+        text = self._decoder.decode(fd, data, final=final)
         if not text:
             return
         self._keep(text, len(data))
@@ -91,10 +99,16 @@ class ExecOutcome:
     duration_ms: int
 
 
+class Sink(Protocol):
+    """Where a process's output goes: raw bytes per fd (1 = stdout, 2 = stderr)."""
+
+    def feed(self, fd: int, data: bytes, *, final: bool = False) -> None: ...
+
+
 class _Protocol(asyncio.SubprocessProtocol):
-    def __init__(self, loop: asyncio.AbstractEventLoop, sink: OutputCollector) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, sink: Sink, *, piped: bool) -> None:
         self._sink = sink
-        self._open = {1, 2}
+        self._open = {1, 2} if piped else set()
         self.exited: asyncio.Future[None] = loop.create_future()
         self.pipes_closed: asyncio.Future[None] = loop.create_future()
 
@@ -117,7 +131,8 @@ def kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-async def _settle(fut: asyncio.Future[None], timeout: float) -> bool:
+async def settle(fut: asyncio.Future[None], timeout: float | None) -> bool:
+    """Wait up to ``timeout`` seconds (None: for ever) for ``fut``; True if it is done."""
     if not fut.done():
         await asyncio.wait({fut}, timeout=timeout)
     return fut.done()
@@ -139,52 +154,82 @@ def die_with_parent_prefix() -> list[str]:
     return list(_SETPRIV)
 
 
+def _check_program(argv: list[str], env: Mapping[str, str] | None) -> None:
+    if "/" in argv[0]:
+        return
+    import shutil
+
+    search = (env or os.environ).get("PATH", os.defpath)
+    if shutil.which(argv[0], path=search) is None:
+        # Same error as exec'ing it directly (the setpriv prefix would hide it).
+        raise FileNotFoundError(2, "No such file or directory", argv[0])
+
+
+async def spawn(
+    argv: list[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None,
+    sink: Sink,
+    terminal: int | None = None,
+) -> tuple[asyncio.SubprocessTransport, _Protocol]:
+    """Start ``argv`` as the leader of a new session (its own process group) that dies
+    with burro. Output goes to ``sink`` through pipes, stdin is /dev/null; or, with
+    ``terminal`` (a pty's slave fd), all three are that terminal and the caller reads
+    the pty's master. Raises OSError if the program cannot start."""
+    loop = asyncio.get_running_loop()
+    prefix = die_with_parent_prefix()
+    if prefix:
+        _check_program(argv, env)
+    piped = terminal is None
+    transport, proto = await loop.subprocess_exec(
+        lambda: _Protocol(loop, sink, piped=piped),
+        *prefix,
+        *argv,
+        stdin=subprocess.DEVNULL if piped else terminal,
+        stdout=subprocess.PIPE if piped else terminal,
+        stderr=subprocess.PIPE if piped else terminal,
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        start_new_session=True,
+    )
+    return transport, proto
+
+
+def exit_status(code: int | None) -> int:
+    """A process's exit code, with the shell's 128+N for death by signal N."""
+    if code is None:
+        return -1
+    return 128 - code if code < 0 else code
+
+
 async def run_process(
     argv: list[str],
     *,
     cwd: Path,
     env: Mapping[str, str] | None,
-    timeout_s: float,
+    timeout_s: float | None,
     sink: OutputCollector,
     drain_timeout_s: float = 2.0,
 ) -> ExecOutcome:
     """Run ``argv`` in a new session with stdin from /dev/null; feed output into ``sink``.
 
-    On timeout the group is killed and the exit code is 124. On cancellation the group is
+    ``timeout_s`` None waits for ever. On timeout the group is killed and the exit code is 124. On cancellation the group is
     killed and CancelledError propagates. Raises OSError if the program cannot start.
     """
-    loop = asyncio.get_running_loop()
     started = time.monotonic()
-    prefix = die_with_parent_prefix()
-    if prefix and "/" not in argv[0]:
-        import shutil
-
-        search = (env or os.environ).get("PATH", os.defpath)
-        if shutil.which(argv[0], path=search) is None:
-            # Same error as exec'ing it directly (the prefix would hide it).
-            raise FileNotFoundError(2, "No such file or directory", argv[0])
-    transport, proto = await loop.subprocess_exec(
-        lambda: _Protocol(loop, sink),
-        *prefix,
-        *argv,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=cwd,
-        env=dict(env) if env is not None else None,
-        start_new_session=True,
-    )
+    transport, proto = await spawn(argv, cwd=cwd, env=env, sink=sink)
     pgid = transport.get_pid()
     timed_out = False
     try:
-        if not await _settle(proto.exited, timeout_s):
+        if not await settle(proto.exited, timeout_s):
             timed_out = True
             kill_group(pgid)
-            await _settle(proto.exited, 5.0)
-        if not await _settle(proto.pipes_closed, drain_timeout_s):
+            await settle(proto.exited, 5.0)
+        if not await settle(proto.pipes_closed, drain_timeout_s):
             # Something else in the group still holds the pipes open.
             kill_group(pgid)
-            await _settle(proto.pipes_closed, 1.0)
+            await settle(proto.pipes_closed, 1.0)
     except BaseException:
         kill_group(pgid)
         raise
@@ -192,13 +237,5 @@ async def run_process(
         transport.close()
         sink.finish()
     duration_ms = int((time.monotonic() - started) * 1000)
-    code = transport.get_returncode()
-    if timed_out:
-        exit_code = TIMEOUT_EXIT_CODE
-    elif code is None:
-        exit_code = -1
-    elif code < 0:
-        exit_code = 128 - code  # killed by a signal: the shell's 128+N convention
-    else:
-        exit_code = code
+    exit_code = TIMEOUT_EXIT_CODE if timed_out else exit_status(transport.get_returncode())
     return ExecOutcome(exit_code=exit_code, timed_out=timed_out, duration_ms=duration_ms)

@@ -13,7 +13,7 @@ from burro.protocol.tools import ToolSpec
 from burro.tools import _data
 from burro.tools._args import Args, resolve_path
 from burro.tools._exec import kill_group
-from burro.tools.base import ToolContext, ToolError, ToolResult
+from burro.tools.base import ToolBase, ToolContext, ToolError, ToolResult
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 2000
@@ -78,7 +78,7 @@ async def _run_rg(rg: str, argv: list[str], *, cwd: Path) -> tuple[int, bytes, b
     return proc.returncode or 0, out, err
 
 
-class GrepFilesTool:
+class GrepFilesTool(ToolBase):
     name = "grep_files"
     parallel_safe = True
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from burro.protocol.items import scrub_surrogates
 from burro.protocol.tools import ToolSpec
 from burro.tools import _data
 from burro.tools._args import Args, resolve_path
+from burro.tools._bounded import DEFAULT_IO_TIMEOUT_S, call_bounded
 from burro.tools._ignore import IgnoreRules
-from burro.tools.base import ToolContext, ToolError, ToolResult
+from burro.tools.base import ToolBase, ToolContext, ToolError, ToolResult
 
 DEFAULT_LIMIT = 200
 DEFAULT_DEPTH = 2
@@ -52,7 +53,7 @@ def list_tree(root: Path, *, offset: int, limit: int, depth: int) -> str:
     if not root.is_dir():
         raise ToolError(f"list_dir: {root} is not a directory; use read_file to read a file")
     rules = IgnoreRules.for_root(root)
-    lines = [f"Absolute path: {root}"]
+    lines = [scrub_surrogates(f"Absolute path: {root}")]
     wanted_end = offset - 1 + limit
     index = 0
     more = False
@@ -62,7 +63,8 @@ def list_tree(root: Path, *, offset: int, limit: int, depth: int) -> str:
         if index > wanted_end:
             more = True
             break
-        shown = name if len(name) <= MAX_NAME_CHARS else name[:MAX_NAME_CHARS]
+        # Undecodable bytes of a name come back as U+FFFD (never as lone surrogates).
+        shown = scrub_surrogates(name if len(name) <= MAX_NAME_CHARS else name[:MAX_NAME_CHARS])
         lines.append(f"{'  ' * level}{shown}{suffix}")
     if offset > 1 and index < offset:
         raise ToolError(
@@ -76,9 +78,12 @@ def list_tree(root: Path, *, offset: int, limit: int, depth: int) -> str:
     return "\n".join(lines)
 
 
-class ListDirTool:
+class ListDirTool(ToolBase):
     name = "list_dir"
     parallel_safe = True
+
+    def __init__(self, *, io_timeout_s: float = DEFAULT_IO_TIMEOUT_S) -> None:
+        self._io_timeout_s = io_timeout_s
 
     def spec(self, *, freeform: bool) -> ToolSpec:
         return _data.function_spec(self.name)
@@ -90,5 +95,9 @@ class ListDirTool:
         offset = args.int_("offset", default=1, minimum=1)
         limit = args.int_("limit", default=DEFAULT_LIMIT, minimum=1)
         depth = args.int_("depth", default=DEFAULT_DEPTH, minimum=1)
-        output = await asyncio.to_thread(list_tree, root, offset=offset, limit=limit, depth=depth)
+        output = await call_bounded(
+            lambda: list_tree(root, offset=offset, limit=limit, depth=depth),
+            timeout_s=self._io_timeout_s,
+            what=f"list_dir: listing {root}",
+        )
         return ToolResult(output=output)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -10,7 +9,8 @@ from typing import BinaryIO
 from burro.protocol.tools import ToolSpec
 from burro.tools import _data
 from burro.tools._args import Args, resolve_path
-from burro.tools.base import ToolContext, ToolError, ToolResult
+from burro.tools._bounded import DEFAULT_IO_TIMEOUT_S, call_bounded
+from burro.tools.base import ToolBase, ToolContext, ToolError, ToolResult
 
 MAX_LINE_CHARS = 500
 MAX_OUTPUT_BYTES = 256 * 1024
@@ -89,9 +89,12 @@ def read_lines(path: Path, *, offset: int, limit: int, max_bytes: int = MAX_OUTP
     return "\n".join(out)
 
 
-class ReadFileTool:
+class ReadFileTool(ToolBase):
     name = "read_file"
     parallel_safe = True
+
+    def __init__(self, *, io_timeout_s: float = DEFAULT_IO_TIMEOUT_S) -> None:
+        self._io_timeout_s = io_timeout_s
 
     def spec(self, *, freeform: bool) -> ToolSpec:
         return _data.function_spec(self.name)
@@ -101,5 +104,9 @@ class ReadFileTool:
         path = resolve_path(ctx.cwd, args.required_str("file_path"))
         offset = args.int_("offset", default=1, minimum=1)
         limit = args.int_("limit", default=DEFAULT_LIMIT, minimum=1)
-        output = await asyncio.to_thread(read_lines, path, offset=offset, limit=limit)
+        output = await call_bounded(
+            lambda: read_lines(path, offset=offset, limit=limit),
+            timeout_s=self._io_timeout_s,
+            what=f"read_file: reading {path}",
+        )
         return ToolResult(output=output)

@@ -13,6 +13,9 @@ _ALIASES = {
     "shell": ("shell_command", "container.exec"),
     "shell_command": ("shell", "container.exec"),
 }
+# A model offered exec_command may still call the classic shell names (history written
+# under another model, habits): they dispatch to a shell tool that is not advertised.
+_HIDDEN_SHELL_WITH = "exec_command"
 
 
 class ToolConfigError(ToolError):
@@ -22,6 +25,7 @@ class ToolConfigError(ToolError):
 
 
 def _factories() -> dict[str, Callable[[], Tool | None]]:
+    from burro.tools.exec_command import ExecCommandTool, WriteStdinTool
     from burro.tools.grep_files import GrepFilesTool
     from burro.tools.list_dir import ListDirTool
     from burro.tools.read_file import ReadFileTool
@@ -32,6 +36,8 @@ def _factories() -> dict[str, Callable[[], Tool | None]]:
     return {
         "shell": lambda: ShellTool(name="shell"),
         "shell_command": lambda: ShellTool(name="shell_command"),
+        "exec_command": ExecCommandTool,
+        "write_stdin": WriteStdinTool,
         "update_plan": UpdatePlanTool,
         "apply_patch": _apply_patch,
         "read_file": ReadFileTool,
@@ -57,12 +63,20 @@ def known_tool_names() -> list[str]:
 class ToolRegistry:
     """The tools offered to one model, in declaration order."""
 
-    def __init__(self, tools: list[Tool], *, apply_patch_freeform: bool = False) -> None:
+    def __init__(
+        self,
+        tools: list[Tool],
+        *,
+        apply_patch_freeform: bool = False,
+        hidden: list[Tool] | None = None,
+    ) -> None:
         self._tools = {t.name: t for t in tools}
         self._order = [t.name for t in tools]
         self._freeform = apply_patch_freeform
         self._aliases: dict[str, str] = {}
-        for name in self._order:
+        for tool in hidden or []:  # callable, never offered
+            self._tools.setdefault(tool.name, tool)
+        for name in list(self._tools):
             for alias in _ALIASES.get(name, ()):
                 if alias not in self._tools:
                     self._aliases.setdefault(alias, name)
@@ -73,8 +87,13 @@ class ToolRegistry:
     def specs(self) -> list[ToolSpec]:
         """Specs in the order the registry was built with (stable across calls)."""
         return [
-            self._tools[n].spec(freeform=self._freeform and n == "apply_patch") for n in self._order
+            self._tools[n].spec(freeform=self._freeform and self._tools[n].patch_like)
+            for n in self._order
         ]
+
+    def patch_tool(self) -> Tool | None:
+        """The offered tool that applies patches, if any."""
+        return next((self._tools[n] for n in self._order if self._tools[n].patch_like), None)
 
     def get(self, name: str) -> Tool | None:
         tool = self._tools.get(name)
@@ -115,4 +134,9 @@ def build_registry(names: Sequence[str | Tool], *, apply_patch_freeform: bool) -
         tool = factory()
         if tool is not None:
             tools.append(tool)
-    return ToolRegistry(tools, apply_patch_freeform=apply_patch_freeform)
+    hidden: list[Tool] = []
+    if _HIDDEN_SHELL_WITH in seen and not seen & set(_ALIASES):
+        from burro.tools.shell import ShellTool
+
+        hidden.append(ShellTool(name="shell"))
+    return ToolRegistry(tools, apply_patch_freeform=apply_patch_freeform, hidden=hidden)

@@ -20,7 +20,8 @@ from burro.tools._exec import (
     Stream,
     run_process,
 )
-from burro.tools.base import ToolContext, ToolResult
+from burro.tools.base import CommandRequest, ToolBase, ToolContext, ToolResult
+from burro.tools.processes import EndStatus
 from burro.util.truncate import count_lines, truncate_middle
 
 _SHELLS = frozenset({"bash", "sh", "zsh"})
@@ -28,7 +29,6 @@ _SCRIPT_FLAGS = frozenset({"-c", "-lc"})
 _EXAMPLE = '{"command": ["bash", "-lc", "ls -la"], "workdir": "."}'
 
 ShellName = Literal["shell", "shell_command"]
-EndStatus = Literal["completed", "failed", "timed_out", "aborted"]
 
 
 def to_argv(command: str | list[str]) -> list[str]:
@@ -56,10 +56,54 @@ def format_exec_output(output: str, *, exit_code: int, duration_s: float, max_by
     return f"{head}Output:\n{capped}"
 
 
-class ShellTool:
-    """Runs commands in their own process group with streamed output and a timeout."""
+def workdir_of(args: Args, cwd: Path) -> Path:
+    """The call's ``workdir`` (relative to ``cwd``), which must be an existing directory."""
+    raw = args.str_("workdir")
+    workdir = resolve_path(cwd, raw) if raw else cwd
+    if not workdir.is_dir():
+        what = "is not a directory" if workdir.exists() else "does not exist"
+        raise args.error(f"workdir {workdir} {what}")
+    return workdir
+
+
+def command_request(command: object, workdir: object) -> CommandRequest | None:
+    """The gate's view of a ``command`` argument (None when it is malformed)."""
+    from burro.tools.apply_patch import extract_shell_patch
+
+    if isinstance(command, list) and command and all(isinstance(w, str) for w in command):
+        words = [str(w) for w in command]
+        shown = shlex.join(words)
+        cmd: str | list[str] = words
+    elif isinstance(command, str) and command.strip():
+        cmd = shown = command
+    else:
+        return None
+    return CommandRequest(
+        command=cmd,
+        display=shown,
+        workdir=workdir if isinstance(workdir, str) and workdir else None,
+        patch=extract_shell_patch(cmd),
+    )
+
+
+def payload_args(payload: str) -> dict[str, object]:
+    import msgspec
+
+    try:
+        value = msgspec.json.decode(payload.strip() or "{}")
+    except msgspec.DecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+class ShellTool(ToolBase):
+    """Runs commands in their own process group with streamed output. A command runs
+    until it exits: ``timeout_ms`` applies only when the model passes one, and the
+    ``[shell] max_runtime`` ceiling (ctx.processes) bounds every command."""
 
     parallel_safe = False
+    self_reporting = True
+    shell_like = True
 
     def __init__(
         self,
@@ -77,7 +121,11 @@ class ShellTool:
     def spec(self, *, freeform: bool) -> ToolSpec:
         return _data.function_spec(self.name)
 
-    def _parse(self, payload: str, ctx: ToolContext) -> tuple[list[str], str, Path, int]:
+    def command(self, payload: str) -> CommandRequest | None:
+        args = payload_args(payload)
+        return command_request(args.get("command"), args.get("workdir"))
+
+    def _parse(self, payload: str, ctx: ToolContext) -> tuple[list[str], str, Path, int | None]:
         args = Args(self.name, payload, example=_EXAMPLE)
         raw = args.get("command")
         if raw is None:
@@ -99,12 +147,10 @@ class ShellTool:
                 'field \'command\' must be an array of strings like ["bash", "-lc", "ls"] '
                 "or a script string"
             )
-        workdir_raw = args.str_("workdir")
-        workdir = resolve_path(ctx.cwd, workdir_raw) if workdir_raw else ctx.cwd
-        if not workdir.is_dir():
-            what = "is not a directory" if workdir.exists() else "does not exist"
-            raise args.error(f"workdir {workdir} {what}")
-        timeout_ms = args.int_("timeout_ms", default=ctx.default_timeout_ms, minimum=1)
+        workdir = workdir_of(args, ctx.cwd)
+        timeout_ms: int | None = None
+        if args.get("timeout_ms") is not None:
+            timeout_ms = args.int_("timeout_ms", default=0, minimum=1)
         return to_argv(command), display, workdir, timeout_ms
 
     async def run(self, payload: str, ctx: ToolContext) -> ToolResult:
@@ -140,12 +186,14 @@ class ShellTool:
                 )
             )
 
+        ceiling = ctx.processes.max_runtime_s
+        limit_s = timeout_ms / 1000 if timeout_ms is not None else ceiling
         try:
             outcome = await run_process(
                 ctx.sandbox.wrap(argv, cwd=workdir),
                 cwd=workdir,
                 env=dict(ctx.env) if ctx.env else None,
-                timeout_s=timeout_ms / 1000,
+                timeout_s=limit_s,
                 sink=sink,
                 drain_timeout_s=self._drain_timeout_s,
             )
@@ -165,13 +213,23 @@ class ShellTool:
                     max_bytes=ctx.output_limit_bytes,
                 ),
                 success=False,
+                status="failed",
+                exit_code=127,
+                duration_s=elapsed / 1000,
+                full_output=message,
             )
 
         output = sink.text()
         status: EndStatus
         if outcome.timed_out:
             status = "timed_out"
-            model_output = f"command timed out after {timeout_ms} ms\n{output}"
+            if timeout_ms is not None:
+                model_output = f"command timed out after {timeout_ms} ms\n{output}"
+            else:
+                model_output = (
+                    f"command killed: it reached the [shell] max_runtime limit of "
+                    f"{ceiling:g} s\n{output}"
+                )
         else:
             status = "completed" if outcome.exit_code == 0 else "failed"
             model_output = output
@@ -184,4 +242,8 @@ class ShellTool:
                 max_bytes=ctx.output_limit_bytes,
             ),
             success=outcome.exit_code == 0,
+            status=status,
+            exit_code=outcome.exit_code,
+            duration_s=outcome.duration_ms / 1000,
+            full_output=output,
         )

@@ -9,7 +9,7 @@ from burro.protocol.events import PlanUpdate
 from burro.protocol.tools import ToolSpec
 from burro.tools import _data
 from burro.tools._args import Args
-from burro.tools.base import ToolContext, ToolResult
+from burro.tools.base import ToolBase, ToolContext, ToolResult
 
 _STATUSES = ("pending", "in_progress", "completed")
 _EXAMPLE = '{"plan": [{"step": "Reproduce the bug", "status": "in_progress"}]}'
@@ -40,9 +40,10 @@ def parse_plan(args: Args) -> list[PlanStep]:
     return steps
 
 
-class UpdatePlanTool:
+class UpdatePlanTool(ToolBase):
     name = "update_plan"
     parallel_safe = True
+    self_reporting = True
 
     def spec(self, *, freeform: bool) -> ToolSpec:
         return _data.function_spec(self.name)

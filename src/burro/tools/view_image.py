@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from pathlib import Path
 
@@ -10,24 +9,13 @@ from burro.protocol.items import ImagePart
 from burro.protocol.tools import ToolSpec
 from burro.tools import _data
 from burro.tools._args import Args, resolve_path
-from burro.tools.base import ToolContext, ToolError, ToolResult
+from burro.tools._bounded import DEFAULT_IO_TIMEOUT_S, call_bounded
+from burro.tools.base import ToolBase, ToolContext, ToolError, ToolResult
+from burro.util.images import sniff_mime
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 _EXAMPLE = '{"path": "screenshots/login.png"}'
 _JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
-
-
-def sniff_mime(head: bytes) -> str | None:
-    """The image MIME type from the file's first bytes, or None if not a supported image."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def _be16(data: bytes, at: int) -> int:
@@ -101,9 +89,12 @@ def load_image(path: Path) -> tuple[str, bytes, tuple[int, int] | None]:
     return mime, data, image_size(data, mime)
 
 
-class ViewImageTool:
+class ViewImageTool(ToolBase):
     name = "view_image"
     parallel_safe = True
+
+    def __init__(self, *, io_timeout_s: float = DEFAULT_IO_TIMEOUT_S) -> None:
+        self._io_timeout_s = io_timeout_s
 
     def spec(self, *, freeform: bool) -> ToolSpec:
         return _data.function_spec(self.name)
@@ -116,7 +107,11 @@ class ViewImageTool:
                 "view_image: this model does not accept images; describe what you need "
                 "from the file another way (e.g. read its metadata with the shell)"
             )
-        mime, data, dims = await asyncio.to_thread(load_image, path)
+        mime, data, dims = await call_bounded(
+            lambda: load_image(path),
+            timeout_s=self._io_timeout_s,
+            what=f"view_image: reading {path}",
+        )
         url = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
         note = f" ({dims[0]}x{dims[1]})" if dims else ""
         return ToolResult(output=f"attached image {path}{note}", images=[ImagePart(image_url=url)])

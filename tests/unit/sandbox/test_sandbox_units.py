@@ -101,7 +101,8 @@ def test_bwrap_argv_for_workspace_write(repo: Path, tmp_path: Path) -> None:
     policy = policy_for("workspace-write", cwd=repo, add_dirs=[extra])
     sb = BwrapSandbox(policy, bwrap_path=find_bwrap() or "/usr/bin/bwrap")
     argv = sb.wrap(["echo", "hi"], cwd=repo)
-    assert argv[0] == "/usr/bin/bwrap"
+    # In front of bwrap: the filter's fd opener (network off) and, as root, nsenter.
+    assert argv[0] == "/bin/sh" and "/usr/bin/bwrap" in argv
     assert argv[-3:] == ["--", "echo", "hi"]
     for flag in ("--unshare-pid", "--unshare-net", "--die-with-parent", "--new-session"):
         assert flag in argv

@@ -114,6 +114,30 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     assert wait_group_gone(pgid) == []
 
 
+def test_without_timeout_ms_only_the_max_runtime_ceiling_stops_a_command(tmp_path: Path) -> None:
+    from burro.tools.processes import ProcessManager
+
+    result, events = call(
+        ShellTool(),
+        {"command": "echo $$; sleep 1.5; echo slow but fine"},
+        tmp_path,
+        processes=ProcessManager(max_runtime_s=30),
+    )
+    assert result.success and result.output.endswith("slow but fine\n")
+    assert (result.status, result.exit_code) == ("completed", 0)
+    result, events = call(
+        ShellTool(),
+        {"command": "echo $$; sleep 100 & sleep 100; wait"},
+        tmp_path,
+        processes=ProcessManager(max_runtime_s=0.5),
+    )
+    assert (result.status, result.exit_code, result.success) == ("timed_out", 124, False)
+    assert "command killed: it reached the [shell] max_runtime limit of 0.5 s" in result.output
+    end = end_event(events)
+    assert end.status == "timed_out"
+    assert wait_group_gone(int(end.aggregated_output.split()[0])) == []
+
+
 def test_cancellation_kills_the_group_and_reports_aborted(tmp_path: Path) -> None:
     ctx, events = make_ctx(tmp_path)
 

@@ -70,3 +70,42 @@ def test_shell_command_variant_declares_a_string_command(tmp_path: Path) -> None
     ctx, _ = make_ctx(tmp_path)
     result = run(tool.run(json.dumps({"command": "echo ok"}), ctx))
     assert result.output.endswith("Output:\nok\n")
+
+
+def test_exec_command_models_still_dispatch_the_classic_shell_names() -> None:
+    from burro.config.catalog import model_info
+
+    registry = build_registry(model_info("gpt-5.5").tools, apply_patch_freeform=True)
+    names = [s.name for s in registry.specs()]
+    assert names[:2] == ["exec_command", "write_stdin"]
+    assert "shell" not in names  # not offered...
+    shell = registry.get("shell")  # ...but a call from older history still runs
+    assert shell is not None and shell.shell_like
+    assert registry.get("container.exec") is shell
+    assert registry.get("shell_command") is shell
+
+
+def test_capabilities_not_names_tell_the_core_how_to_run_a_tool() -> None:
+    registry = build_registry(
+        ["exec_command", "write_stdin", "shell", "apply_patch", "update_plan", "read_file"],
+        apply_patch_freeform=False,
+    )
+    flags = {
+        n: (t.parallel_safe, t.self_reporting, t.shell_like, t.patch_like)
+        for n in registry.names()
+        if (t := registry.get(n)) is not None
+    }
+    assert flags == {
+        "exec_command": (False, True, True, False),
+        "write_stdin": (False, False, False, False),
+        "shell": (False, True, True, False),
+        "apply_patch": (False, True, False, True),
+        "update_plan": (True, True, False, False),
+        "read_file": (True, False, False, False),
+    }
+    assert registry.patch_tool() is registry.get("apply_patch")
+    request = registry.get("exec_command").command(json.dumps({"cmd": "ls -la", "workdir": "s"}))  # type: ignore[union-attr]
+    assert request is not None and request.command == "ls -la" and request.workdir == "s"
+    heredoc = {"command": ["bash", "-lc", "apply_patch <<'EOF'\n*** Begin Patch\nEOF"]}
+    patch = registry.get("shell").command(json.dumps(heredoc))  # type: ignore[union-attr]
+    assert patch is not None and patch.patch == ("*** Begin Patch\n", None)

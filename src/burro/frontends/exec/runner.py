@@ -4,9 +4,7 @@ or one JSON event per line with ``--json``."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
-import mimetypes
 import os
 import signal
 import sys
@@ -14,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from burro.protocol import events as ev
 from burro.protocol.items import ContentPart, ImagePart, TextPart
 from burro.protocol.ops import Interrupt, UserTurn
 
@@ -51,7 +50,12 @@ class ExecUsageError(Exception):
 
 def _read_prompt(opts: ExecOptions) -> str:
     if opts.prompt is not None and opts.prompt != "-":
-        return opts.prompt
+        from burro.frontends.exec.stdin import piped_context
+
+        context = piped_context(sys.stdin, warn=_warn)
+        if context is None:
+            return opts.prompt
+        return f"{opts.prompt}\n\n<stdin>\n{context.rstrip(chr(10))}\n</stdin>"
     if opts.prompt is None and sys.stdin.isatty():
         raise ExecUsageError(
             "No prompt provided. Pass one as an argument or pipe it into stdin (burro exec -)."
@@ -62,16 +66,31 @@ def _read_prompt(opts: ExecOptions) -> str:
     return text
 
 
+def _warn(message: str) -> None:
+    sys.stderr.write(f"warning: {message}\n")
+
+
 def _image_part(path: str) -> ImagePart:
-    p = Path(path)
+    from burro.util.images import NotAnImage, image_data_url
+
     try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise ExecUsageError(f"--image {path}: cannot read ({exc.strerror})") from exc
-    mime = mimetypes.guess_type(p.name)[0] or "image/png"
-    if not mime.startswith("image/"):
-        raise ExecUsageError(f"--image {path}: not an image file")
-    return ImagePart(image_url=f"data:{mime};base64,{base64.b64encode(data).decode()}")
+        return ImagePart(image_url=image_data_url(Path(path)))
+    except NotAnImage as exc:
+        raise ExecUsageError(f"--image {exc}") from exc
+
+
+def _check_output_file(path: str) -> None:
+    """`-o FILE` must be writable before the first request, not after the whole turn."""
+    target = Path(path)
+    parent = target.parent
+    if target.is_dir():
+        raise ExecUsageError(f"--output-last-message {path}: is a directory")
+    if not parent.is_dir():
+        raise ExecUsageError(
+            f"--output-last-message {path}: directory {parent} does not exist; create it first"
+        )
+    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise ExecUsageError(f"--output-last-message {path}: not writable")
 
 
 def _load_schema(path: str) -> dict[str, Any]:
@@ -100,6 +119,8 @@ def run_exec(opts: ExecOptions) -> int:
                 "Not inside a git repository; run burro in a repository or pass "
                 "--skip-git-repo-check."
             )
+        if opts.output_last_message:
+            _check_output_file(opts.output_last_message)
         prompt = _read_prompt(opts)
         parts: list[ContentPart] = [TextPart(text=prompt)]
         parts.extend(_image_part(p) for p in opts.images)
@@ -133,8 +154,13 @@ def run_exec(opts: ExecOptions) -> int:
 
 def _hint(exc: Exception) -> str:
     """What to do next, in this front end's words."""
-    if getattr(exc, "code", None) == "session_not_found":
+    code = getattr(exc, "code", None)
+    if code == "session_not_found":
         return "; see `burro sessions list --all`"
+    if code == "session_locked":
+        return f": `burro fork {getattr(exc, 'session_id', '')}`"
+    if code == "rollout_write_failed":
+        return " (`burro exec --ephemeral` saves nothing)"
     return ""
 
 
@@ -175,15 +201,24 @@ async def _drive(opts: ExecOptions, settings: Any, op: UserTurn, resume: str | N
         loop.add_signal_handler(signal.SIGINT, on_interrupt)
         loop.add_signal_handler(signal.SIGTERM, on_terminate)
 
-    color = opts.color == "always" or (opts.color == "auto" and sys.stderr.isatty())
-    human = None if opts.json else HumanRenderer(sys.stderr, color=color)
+    auto = opts.color == "auto" and sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+    color = opts.color == "always" or auto
+    show_reasoning = not settings.hide_agent_reasoning
+    human = (
+        None if opts.json else HumanRenderer(sys.stderr, color=color, show_reasoning=show_reasoning)
+    )
     mapper = JsonlMapper() if opts.json else None
+    notifier = _notifier(settings)
 
     def on_event(envelope: EventEnvelope) -> None:
         event = envelope.event
+        if notifier is not None:
+            _notify(notifier, event, envelope.session_id)
         if mapper is not None:
-            for line in mapper.map(event):
-                sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+            if show_reasoning or not isinstance(event, ev.ReasoningEvent):
+                for line in mapper.map(event):  # compact, as Codex prints it
+                    sys.stdout.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
+                    sys.stdout.write("\n")
             sys.stdout.flush()
         elif human is not None:
             human.render(event)
@@ -198,7 +233,8 @@ async def _drive(opts: ExecOptions, settings: Any, op: UserTurn, resume: str | N
         shutdown_grace_s=5.0,
     )
     last_message = result.last_message if result.status == "completed" else None
-    if human is not None and last_message:
+    # In a terminal the answer was just shown in the progress; print it once, not twice.
+    if human is not None and last_message and not sys.stdout.isatty():
         sys.stdout.write(last_message.rstrip("\n") + "\n")
         sys.stdout.flush()
     if opts.output_last_message:
@@ -206,3 +242,20 @@ async def _drive(opts: ExecOptions, settings: Any, op: UserTurn, resume: str | N
             sys.stderr.write("warning: no final message to write to --output-last-message\n")
         Path(opts.output_last_message).write_text(last_message or "", encoding="utf-8")
     return 0 if result.status == "completed" else 1
+
+
+def _notifier(settings: Any) -> Any:
+    if not settings.notify:
+        return None
+    from burro.util.notify import Notifier
+
+    return Notifier(settings.notify, cwd=settings.cwd, client="burro-exec")
+
+
+def _notify(notifier: Any, event: ev.Event, session_id: str) -> None:
+    if isinstance(event, ev.UserMessageEvent):
+        notifier.user_message(event.text)
+    elif isinstance(event, ev.TurnComplete):
+        notifier.turn_complete(
+            thread_id=session_id, turn_id=event.turn_id, last_message=event.last_agent_message
+        )

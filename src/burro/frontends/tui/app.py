@@ -8,12 +8,13 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 
+from burro.frontends.tui import render
 from burro.frontends.tui.options import TuiOptions
 from burro.frontends.tui.widgets.chat import ChatView
 from burro.frontends.tui.widgets.composer import Completions, Composer, Draft
@@ -25,6 +26,7 @@ from burro.protocol.ops import Interrupt, Op, Shutdown, UserTurn
 if TYPE_CHECKING:
     from burro.config import Settings
     from burro.core.api import SessionHandle
+    from burro.util.notify import Notifier
 
 PLACEHOLDER = "Ask burro to do anything  (/ for commands, @ for files)"
 
@@ -40,6 +42,10 @@ class BurroApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+c", "ctrl_c", "Interrupt / quit", priority=True, show=False),
         Binding("escape", "interrupt", "Interrupt", show=False),
+        # The transcript scrolls from the composer (priority: the composer would take them).
+        Binding("pageup", "scroll_transcript(-1)", "Scroll up", priority=True, show=False),
+        Binding("pagedown", "scroll_transcript(1)", "Scroll down", priority=True, show=False),
+        Binding("end", "follow_transcript", "Follow output", priority=True, show=False),
     ]
     ENABLE_COMMAND_PALETTE = False
 
@@ -68,6 +74,11 @@ class BurroApp(App[int]):
         self._queued: list[Draft] = []  # sent before the session was up
         self._pump: asyncio.Task[None] | None = None
         self.home: Path | None = None
+        self.rollout: Path | None = None  # the session file (created by the first turn)
+        self.notifier: Notifier | None = None  # config `notify = [...]`
+        self.turn_context: ev.TurnContext | None = None  # the settings in effect
+        self.user_shell: asyncio.subprocess.Process | None = None  # a running `!cmd`
+        self.pending_context: list[str] = []  # `!cmd` output for the next message
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -124,6 +135,9 @@ class BurroApp(App[int]):
             self.show_setup(str(exc))
             return
         self.home = self.settings.burro_home
+        from burro.frontends.tui.history import load_history
+
+        self.composer.prompt_history = load_history(self.home)
         key: str | None = None
         if self.opts.resume:
             key = await self._resume_key()
@@ -135,24 +149,9 @@ class BurroApp(App[int]):
         self._queued.clear()
 
     def _load_settings(self) -> Settings:
-        from typing import cast
+        from burro.frontends.tui.launch import load_tui_settings
 
-        from burro.config import load_settings
-        from burro.core.api import in_git_repo
-
-        return load_settings(
-            cwd=self.cwd,
-            env=self.env,
-            overrides=self.opts.overrides,
-            profile=self.opts.profile,
-            model=self.opts.model,
-            provider=self.opts.provider,
-            sandbox_mode=cast(Any, self.opts.sandbox),
-            approval_policy=cast(Any, self.opts.approval_policy),
-            # In a repository the UI may edit the workspace (the user watches and can
-            # /undo); elsewhere, and in exec, commands are read-only unless configured.
-            default_sandbox_mode="workspace-write" if in_git_repo(self.cwd) else "read-only",
-        )
+        return load_tui_settings(self.opts, cwd=self.cwd, env=self.env)
 
     async def _resume_key(self) -> str | None:
         from burro.core.api import CoreError, resolve_session
@@ -175,15 +174,14 @@ class BurroApp(App[int]):
         return await pick_session(self, all_dirs=self.opts.resume_all)
 
     async def _first_prompt(self) -> None:
-        from burro.frontends.tui.widgets.composer import image_data_url
+        from burro.util.images import NotAnImage, image_data_url
 
         images: list[str] = []
         for name in self.opts.images:
-            path = Path(name) if Path(name).is_absolute() else self.cwd / name
             try:
-                images.append(image_data_url(path))
-            except OSError as exc:
-                self.chat.notice(f"■ --image {name}: {exc.strerror}", style="red")
+                images.append(image_data_url(self.cwd / name))
+            except NotAnImage as exc:
+                self.chat.notice(f"■ --image {exc}", style="red")
         if self.opts.prompt or images:
             self.send_draft(Draft(self.opts.prompt or "", images))
 
@@ -196,6 +194,7 @@ class BurroApp(App[int]):
         nudges = self.settings.completion_nudges
         options = SessionOptions(
             undo_snapshots=True,  # /undo restores the files of the last turn
+            defer_rollout=True,  # opening and quitting the UI leaves no empty session
             completion_nudges=1 if nudges is None else nudges,
         )
         try:
@@ -204,10 +203,14 @@ class BurroApp(App[int]):
             )
         except (CoreError, ConfigError) as exc:
             if resume is not None:
-                self.chat.notice(f"■ cannot resume: {exc}", style="red")
+                hint = ""
+                if getattr(exc, "code", None) == "session_locked":
+                    hint = f": `burro fork {getattr(exc, 'session_id', '')}`"
+                self.chat.notice(f"■ cannot resume: {exc}{hint}", style="red")
                 return False
             self.show_setup(str(exc))
             return False
+        self.chat.show_reasoning = not self.settings.hide_agent_reasoning  # also on replay
         if resume is not None:
             try:
                 self.chat.replay(session_transcript(self.settings.burro_home, resume))
@@ -215,6 +218,24 @@ class BurroApp(App[int]):
                 self.chat.notice(f"■ cannot show the saved history: {exc}", style="red")
         self.handle = handle
         self.session_id = handle.session_id
+        self.rollout = Path(handle.rollout_path) if handle.rollout_path else None
+        if resume is None:
+            from burro import __version__
+
+            s = self.settings
+            self.chat.add(
+                render.welcome(
+                    version=__version__,
+                    model=f"{s.model} ({s.provider_id})",
+                    cwd=self._display_path(self.cwd),
+                    sandbox=s.sandbox_mode,
+                    approval=s.approval_policy,
+                )
+            )
+        if self.settings.notify:
+            from burro.util.notify import Notifier
+
+            self.notifier = Notifier(self.settings.notify, cwd=self.cwd, client="burro-tui")
         self.status.set(
             model=self.settings.model,
             effort=self.settings.effort,
@@ -275,7 +296,12 @@ class BurroApp(App[int]):
 
     # -- events ------------------------------------------------------------------------
     def on_core_event(self, e: ev.Event) -> None:
+        if self.notifier is not None and self.session_id:
+            from burro.frontends.tui.hooks import notify_event
+
+            notify_event(self.notifier, e, self.session_id)
         if isinstance(e, ev.TurnContext):
+            self.turn_context = e
             self.status.set(
                 model=e.model,
                 effort=e.reasoning_effort,
@@ -308,6 +334,8 @@ class BurroApp(App[int]):
 
     def _turn_ended(self) -> None:
         self.running = False
+        if self.activity.hint == "interrupting…":
+            self.activity.hint = ""  # the interrupt is done
         self.activity.stop()
 
     def _ask(self, req: ev.ExecApprovalRequest | ev.PatchApprovalRequest) -> None:
@@ -349,6 +377,20 @@ class BurroApp(App[int]):
 
         self._quit_armed = False
         self.activity.show_hint("")
+        draft = message.draft
+        if self.home is not None and draft.text.strip():
+            from burro.frontends.tui.history import append_history
+
+            append_history(self.home, draft.text, session_id=self.session_id)
+        if draft.text.startswith("!") and draft.text[1:].strip() and not draft.images:
+            from burro.frontends.tui.shell import run_user_shell
+
+            if self.user_shell is not None:
+                self.chat.notice("■ your previous command is still running (esc stops it)")
+                return
+            self.chat.add(render.user_message(draft.text))
+            self.run_worker(run_user_shell(self, draft.text[1:].strip()), group="shell")
+            return
         parsed = slash.parse(message.draft.text) if not message.draft.images else None
         if parsed is not None:
             from burro.frontends.tui.commands import run_command
@@ -357,12 +399,21 @@ class BurroApp(App[int]):
             return
         self.send_draft(message.draft)
 
+    def on_composer_hint(self, message: Composer.Hint) -> None:
+        self.activity.show_hint(message.text)
+
+    def on_composer_help_requested(self, _message: Composer.HelpRequested) -> None:
+        self.chat.add(render.key_help())
+
     def send_draft(self, draft: Draft) -> None:
         if self.handle is None and self._booting:
             self._queued.append(draft)  # typed before the session was up: send it when it is
             self.chat.notice("• starting the session…")
             return
         parts: list[ContentPart] = []
+        if self.pending_context and self.handle is not None:  # what `!cmd` printed
+            parts.append(TextPart(text="\n\n".join(self.pending_context)))
+            self.pending_context.clear()
         if draft.text:
             parts.append(TextPart(text=draft.text))
         parts.extend(ImagePart(image_url=url) for url in draft.images)
@@ -371,8 +422,36 @@ class BurroApp(App[int]):
             self.activity.start()
 
     # -- keys --------------------------------------------------------------------------
+    def _on_main_screen(self) -> bool:
+        return self.screen is self.screen_stack[0]
+
+    def action_scroll_transcript(self, pages: int) -> None:
+        from textual.actions import SkipAction
+
+        if not self._on_main_screen():
+            raise SkipAction()  # a dialog's own list scrolls
+        transcript = self.chat.transcript
+        if pages < 0:
+            transcript.scroll_page_up(animate=False)
+        else:
+            transcript.scroll_page_down(animate=False)
+
+    def action_follow_transcript(self) -> None:
+        """End jumps to the newest output, unless it moves the composer's cursor."""
+        from textual.actions import SkipAction
+
+        composer = self.composer
+        at_end = composer.cursor_location == composer.document.end
+        if not self._on_main_screen() or not at_end:
+            raise SkipAction()
+        self.chat.transcript.follow()
+
     def action_interrupt(self) -> None:
-        if self.running and self.handle is not None:
+        from burro.frontends.tui.shell import interrupt_user_shell
+
+        if interrupt_user_shell(self):
+            self.activity.show_hint("stopping your command…")
+        elif self.running and self.handle is not None:
             self.handle.submit(Interrupt())
             self.activity.show_hint("interrupting…")
 
@@ -389,7 +468,7 @@ class BurroApp(App[int]):
             await self.action_quit_now()
         elif isinstance(screen, ModalScreen):
             screen.dismiss(None)
-        elif self.running:
+        elif self.running or self.user_shell is not None:
             self.action_interrupt()
         elif self.composer.text:
             self.composer.clear_draft()
@@ -403,11 +482,9 @@ class BurroApp(App[int]):
         await self.stop_session()
         self.exit(0)
 
-
-def run_tui(opts: TuiOptions) -> int:
-    """Entry point used by the CLI. Returns the process exit code."""
-    app = BurroApp(opts)
-    code = app.run()
-    if app.session_id and app.home is not None:
-        print(f"To continue this session: burro resume {app.session_id}")
-    return code if isinstance(code, int) else 0
+    async def on_unmount(self) -> None:
+        # However the app ends, its session shuts down (and releases its session file);
+        # the widgets are gone by now, so only the engine side is stopped.
+        handle, self.handle = self.handle, None
+        if handle is not None:
+            await handle.shutdown(grace_s=5.0)

@@ -61,26 +61,29 @@ async def pick_session(app: BurroApp, *, all_dirs: bool = False) -> str | None:
     return await choose(app, "Resume a session", options)
 
 
-def _known_models(app: BurroApp) -> list[str]:
-    """The current provider's models first, then the others."""
+OTHERS = "\x00others"
+
+
+async def _pick_model(app: BurroApp, current: str) -> str | None:
+    """The current provider's models; the other providers' on request."""
     from burro.core.api import list_models
 
     assert app.settings is not None
-    return [m.slug for m in list_models(app.settings)]
+    entries = list_models(app.settings)
+    here = [e.slug for e in entries if e.current_provider]
+    options = [(m, m) for m in dict.fromkeys([current, *here]) if m]
+    if len(here) < len(entries):
+        options.append((OTHERS, "Other providers' models…"))
+    model = await choose(app, "Model", options, current=current)
+    if model == OTHERS:
+        everything = [e.slug for e in entries]
+        return await choose(app, "Model (every provider)", [(m, m) for m in everything])
+    return model
 
 
 async def _model(app: BurroApp, args: list[str]) -> None:
     current = app.status.info.model
-    model = (
-        args[0]
-        if args
-        else await choose(
-            app,
-            "Model",
-            [(m, m) for m in dict.fromkeys([current, *_known_models(app)]) if m],
-            current=current,
-        )
-    )
+    model = args[0] if args else await _pick_model(app, current)
     if model is None:
         return
     effort = args[1] if len(args) > 1 else None
@@ -226,9 +229,30 @@ async def _switch(app: BurroApp, name: str, args: list[str]) -> None:
             key = await pick_session(app)
         if key is None:
             return
+    carried = app.turn_context  # choices made in this session (/model, /approvals, …)
     await app.stop_session()
     app.chat.clear()
     app.composer.files.invalidate()
-    await app.start(resume=key)
+    started = await app.start(resume=key)
     if name == "new":
         app.chat.notice("• new session")
+        if started and carried is not None:
+            _carry_over(app, carried)
+
+
+def _carry_over(app: BurroApp, tc: Any) -> None:
+    """/new keeps what the user chose in the session it replaces."""
+    s = app.settings
+    assert s is not None
+    changed = {
+        "model": tc.model if tc.model != s.model else None,
+        "provider": tc.provider if tc.provider != s.provider_id else None,
+        "effort": tc.reasoning_effort if tc.reasoning_effort != s.effort else None,
+        "approval_policy": tc.approval_policy if tc.approval_policy != s.approval_policy else None,
+        "sandbox_mode": tc.sandbox_mode if tc.sandbox_mode != s.sandbox_mode else None,
+    }
+    if changed["provider"] and not changed["model"]:
+        changed["model"] = tc.model  # a provider switch names its model
+    wanted = {k: v for k, v in changed.items() if v is not None}
+    if wanted:
+        app.submit(OverrideTurnContext(**wanted))

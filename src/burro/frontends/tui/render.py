@@ -9,6 +9,7 @@ from rich.markdown import Markdown
 from rich.text import Text
 
 from burro.protocol.common import FileChange, PlanStep, TokenUsage
+from burro.util.display import strip_shell_wrapper, tool_arguments
 
 CODE_THEME = "monokai"
 TAIL_LINES = 5
@@ -50,6 +51,7 @@ def exec_cell(
     duration_ms: int | None = None,
     status: str = "running",
 ) -> RenderableType:
+    command = strip_shell_wrapper(command)
     running = status == "running"
     ok = status == "completed" and exit_code == 0
     bullet_style = "yellow" if running else ("green" if ok else "red")
@@ -106,8 +108,12 @@ def _counts(diff: str) -> tuple[int, int]:
     return plus, minus
 
 
-def patch_cell(changes: Sequence[FileChange], *, success: bool | None) -> RenderableType:
+def patch_cell(
+    changes: Sequence[FileChange], *, success: bool | None, reason: str = ""
+) -> RenderableType:
     verbs = {"add": "Added", "delete": "Deleted", "update": "Edited"}
+    if success is not True:  # asked about, or not applied: nothing was changed (yet)
+        verbs = {"add": "Add", "delete": "Delete", "update": "Edit"}
     style = "yellow" if success is None else ("green" if success else "red")
     parts: list[RenderableType] = []
     for ch in changes:
@@ -128,7 +134,8 @@ def patch_cell(changes: Sequence[FileChange], *, success: bool | None) -> Render
         if ch.unified_diff:
             parts.append(diff_text(ch.unified_diff, indent="    "))
     if success is False:
-        parts.append(Text("  └ patch failed", style="red"))
+        why = reason.strip().splitlines()[0] if reason.strip() else ""
+        parts.append(Text("  └ not applied" + (f": {why}" if why else ""), style="red"))
     return Group(*parts) if parts else Text("• (empty patch)", style="dim")
 
 
@@ -152,7 +159,7 @@ def plan_cell(plan: Sequence[PlanStep], *, explanation: str | None = None) -> Re
 def tool_cell(
     tool: str, arguments: str, *, output: str | None, success: bool, duration_ms: int = 0
 ) -> RenderableType:
-    args = " ".join(arguments.split())
+    args = tool_arguments(arguments)
     if len(args) > 100:
         args = args[:99] + "…"
     running = output is None
@@ -196,3 +203,34 @@ def context_left(last: TokenUsage, window: int | None) -> int | None:
         return None
     used = last.total_tokens or (last.input_tokens + last.output_tokens)
     return max(0, min(100, round(100 * (1 - used / window))))
+
+
+KEYS = (
+    ("enter", "send (during a turn: add to it)"),
+    ("shift+enter / ctrl+j", "new line"),
+    ("/", "commands (/model, /approvals, /new, /resume, /diff, /undo, …)"),
+    ("@", "insert a file path"),
+    ("!cmd", "run cmd in your shell (not sandboxed); its output goes to the next message"),
+    ("↑ / ↓", "earlier prompts (kept across sessions)"),
+    ("ctrl+r", "search earlier prompts"),
+    ("pageup / pagedown / end", "scroll the conversation / follow new output"),
+    ("esc", "interrupt the running turn"),
+    ("ctrl+c", "interrupt, clear the draft, or (twice) quit"),
+)
+
+
+def welcome(*, version: str, model: str, cwd: str, sandbox: str, approval: str) -> RenderableType:
+    return Group(
+        Text.assemble(("burro", "bold"), (f" v{version}", "dim")),
+        Text.assemble(("  model     ", "dim"), model),
+        Text.assemble(("  directory ", "dim"), cwd),
+        Text.assemble(("  sandbox   ", "dim"), f"{sandbox}, approvals {approval}"),
+        Text("  Describe a task to start; ? shows the keys.", style="dim"),
+    )
+
+
+def key_help() -> RenderableType:
+    width = max(len(k) for k, _ in KEYS)
+    rows = [Text("Keys", style="bold")]
+    rows += [Text.assemble((f"  {k:<{width}}  ", "cyan"), (v, "")) for k, v in KEYS]
+    return Group(*rows)

@@ -11,7 +11,7 @@ from burro.protocol.tools import ToolSpec
 from burro.tools.apply_patch._apply import apply_patch, preview_patch
 from burro.tools.apply_patch._parser import parse_patch
 from burro.tools.apply_patch.errors import PatchApplyError, PatchError
-from burro.tools.base import ToolContext, ToolError, ToolResult
+from burro.tools.base import ToolBase, ToolContext, ToolError, ToolResult
 
 
 @functools.cache
@@ -50,11 +50,16 @@ def patch_text(payload: str) -> str:
     return payload
 
 
-class ApplyPatchTool:
-    """Edits files with a ``*** Begin Patch`` patch; emits PatchApplyBegin/End."""
+class ApplyPatchTool(ToolBase):
+    """Edits files with a ``*** Begin Patch`` patch; emits PatchApplyBegin/End.
+
+    The patch is parsed and previewed once (off the event loop); the preview goes to the
+    patch gate (``ctx.approve_patch``) before anything is written."""
 
     name = "apply_patch"
     parallel_safe = False
+    self_reporting = True
+    patch_like = True
 
     def spec(self, *, freeform: bool) -> ToolSpec:
         if freeform:
@@ -84,6 +89,17 @@ class ApplyPatchTool:
                 PatchApplyEnd(turn_id=tid, call_id=cid, success=False, changes=[], stderr=message)
             )
             raise ToolError(message) from None
+        refusal = await ctx.approve_patch(changes, ctx.cwd)
+        if refusal is not None:
+            ctx.emit(
+                PatchApplyBegin(turn_id=tid, call_id=cid, changes=changes, auto_approved=False)
+            )
+            ctx.emit(
+                PatchApplyEnd(
+                    turn_id=tid, call_id=cid, success=False, changes=changes, stderr=refusal
+                )
+            )
+            return ToolResult(output=refusal, success=False, status="declined")
         ctx.emit(PatchApplyBegin(turn_id=tid, call_id=cid, changes=changes))
         try:
             outcome = await asyncio.to_thread(apply_patch, patch, cwd=ctx.cwd)

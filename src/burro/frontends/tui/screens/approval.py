@@ -9,9 +9,10 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
 
 from burro.frontends.tui import render
 from burro.protocol import events as ev
@@ -39,13 +40,16 @@ def request_view(req: Request) -> RenderableType:
 
 
 class ApprovalScreen(ModalScreen[ReviewDecision]):
+    """The request scrolls; the choices below it are one line each and always on screen
+    (four buttons side by side did not fit 80 columns)."""
+
     DEFAULT_CSS = """
     ApprovalScreen { align: center middle; }
-    ApprovalScreen > #dialog { width: 90%; max-width: 110; height: auto; max-height: 90%;
-        border: thick $warning; background: $surface; padding: 1 2; }
+    ApprovalScreen > #dialog { width: 95%; max-width: 110; height: auto; max-height: 100%;
+        border: thick $warning; background: $surface; padding: 0 1; }
     ApprovalScreen #request { height: auto; max-height: 30; }
-    ApprovalScreen #buttons { height: auto; margin-top: 1; }
-    ApprovalScreen Button { margin-right: 1; }
+    ApprovalScreen #choices { height: auto; margin-top: 1; border: none; padding: 0;
+        background: $surface; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "decide('approved')", "Approve once"),
@@ -53,6 +57,7 @@ class ApprovalScreen(ModalScreen[ReviewDecision]):
         Binding("n,d", "decide('denied')", "Deny"),
         Binding("escape,a", "decide('abort')", "Abort turn"),
     ]
+    CHROME_LINES = 8  # border, margins and the four choices around the request
 
     def __init__(self, request: Request) -> None:
         super().__init__()
@@ -60,25 +65,38 @@ class ApprovalScreen(ModalScreen[ReviewDecision]):
 
     def compose(self) -> ComposeResult:
         session_label = (
-            "Yes, for this session (s)"
+            "Yes, and don't ask again this session (s)"
             if isinstance(self.request, ev.ExecApprovalRequest)
             else "Yes, and don't ask again for these files (s)"
         )
         with Vertical(id="dialog"):
             with VerticalScroll(id="request"):
                 yield Static(request_view(self.request))
-            with Horizontal(id="buttons"):
-                yield Button("Yes, once (y)", id="approved", variant="success")
-                yield Button(session_label, id="approved_for_session", variant="primary")
-                yield Button("No (n)", id="denied", variant="warning")
-                yield Button("Abort turn (esc)", id="abort", variant="error")
+            yield OptionList(
+                Option("Yes, once (y)", id="approved"),
+                Option(session_label, id="approved_for_session"),
+                Option("No, the model continues without it (n)", id="denied"),
+                Option("Abort the turn (esc)", id="abort"),
+                id="choices",
+            )
 
     def on_mount(self) -> None:
-        self.query_one("#approved", Button).focus()
+        choices = self.query_one("#choices", OptionList)
+        choices.highlighted = 0
+        choices.focus()
+        self._fit()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """The request gets what the screen has left after the choices."""
+        room = max(3, self.size.height - self.CHROME_LINES)
+        self.query_one("#request").styles.max_height = min(30, room)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.action_decide(event.button.id or "abort")
+        self.action_decide(event.option.id or "abort")
 
     def action_decide(self, decision: str) -> None:
         choices: dict[str, ReviewDecision] = {

@@ -128,15 +128,17 @@ class PatchCell(Cell):
         super().__init__()
         self.changes = changes
         self.success: bool | None = None
+        self.reason = ""
 
-    def end(self, *, success: bool, changes: list[FileChange]) -> None:
+    def end(self, *, success: bool, changes: list[FileChange], reason: str = "") -> None:
         self.success = success
+        self.reason = reason
         if changes:
             self.changes = changes
         self.finish()
 
     def view(self) -> RenderableType:
-        return render.patch_cell(self.changes, success=self.success)
+        return render.patch_cell(self.changes, success=self.success, reason=self.reason)
 
 
 class PlanCell(Cell):

@@ -41,7 +41,9 @@ class ChatView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Transcript(id="transcript")
-        yield VerticalScroll(id="live")
+        live = VerticalScroll(id="live")
+        live.can_focus = False  # focus stays in the composer
+        yield live
 
     def on_mount(self) -> None:
         self.live.anchor()
@@ -135,7 +137,7 @@ class ChatView(Vertical):
                 status=e.status,
             )
         if isinstance(e, ev.PatchApplyEnd):
-            return render.patch_cell(e.changes, success=e.success)
+            return render.patch_cell(e.changes, success=e.success, reason=e.stderr)
         if isinstance(e, ev.PlanUpdate):
             return render.plan_cell(e.plan, explanation=e.explanation)
         if isinstance(e, ev.ToolCallEnd):
@@ -208,10 +210,10 @@ class ChatView(Vertical):
         elif isinstance(e, ev.PatchApplyEnd):
             cell = self._cell(e.call_id)
             if isinstance(cell, PatchCell):
-                cell.end(success=e.success, changes=list(e.changes))
+                cell.end(success=e.success, changes=list(e.changes), reason=e.stderr)
                 self.flush()
             else:
-                self.add(render.patch_cell(e.changes, success=e.success))
+                self.add(render.patch_cell(e.changes, success=e.success, reason=e.stderr))
         elif isinstance(e, ev.PlanUpdate):
             if self._plan is not None and self._plan.parent is not None:
                 self._plan.set_plan(list(e.plan), e.explanation)

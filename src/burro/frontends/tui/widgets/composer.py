@@ -3,8 +3,6 @@ large-paste placeholders and image attachments."""
 
 from __future__ import annotations
 
-import base64
-import mimetypes
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from burro.core.api import FileIndex
 from burro.frontends.tui import slash
+from burro.util.images import NotAnImage, image_data_url
 
 LARGE_PASTE_CHARS = 1000
 LARGE_PASTE_LINES = 12
@@ -28,11 +27,6 @@ _PLACEHOLDER = re.compile(r"\[Pasted text #(\d+): \d+ lines\]")
 class Draft:
     text: str
     images: list[str] = field(default_factory=list)  # data URLs
-
-
-def image_data_url(path: Path) -> str:
-    mime = mimetypes.guess_type(path.name)[0] or "image/png"
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
 
 
 class Completions(OptionList):
@@ -56,6 +50,16 @@ class Composer(TextArea):
             super().__init__()
             self.draft = draft
 
+    class Hint(Message):
+        """A one-line hint for the activity line (ctrl+r search state); "" clears it."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class HelpRequested(Message):
+        """`?` on an empty composer: show the keys."""
+
     def __init__(self, *, cwd: Path, cursor_blink: bool = True) -> None:
         super().__init__(
             "",
@@ -74,6 +78,7 @@ class Composer(TextArea):
         self.images: list[tuple[str, str]] = []  # (label, data URL)
         self._popup: Completions | None = None
         self._completing: str = ""  # "@" or "/"
+        self._search: tuple[str, int, str] | None = None  # ctrl+r: query, index, draft
 
     def attach_popup(self, popup: Completions) -> None:
         self._popup = popup
@@ -132,6 +137,26 @@ class Composer(TextArea):
     # -- keys --------------------------------------------------------------------------
     async def _on_key(self, event: events.Key) -> None:
         key = event.key
+        if key == "ctrl+r":
+            event.stop()
+            event.prevent_default()
+            self._reverse_search()
+            return
+        if self._search is not None:
+            original = self._search[2]
+            self._search = None
+            self.post_message(self.Hint(""))
+            if key == "escape":  # back to what was typed before the search
+                event.stop()
+                event.prevent_default()
+                self.text = original
+                self.move_cursor(self.document.end)
+                return
+        if key == "question_mark" and not self.text:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.HelpRequested())
+            return
         if self._popup_shown() and self._popup is not None:
             handled = True
             if key == "up":
@@ -148,6 +173,12 @@ class Composer(TextArea):
                 event.stop()
                 event.prevent_default()
                 return
+        if key in ("tab", "shift+tab"):
+            # Focus never leaves the composer (typing would be lost); tab completes.
+            event.stop()
+            event.prevent_default()
+            self._update_popup()
+            return
         if key == "enter":
             event.stop()
             event.prevent_default()
@@ -171,6 +202,24 @@ class Composer(TextArea):
             return
         await super()._on_key(event)
 
+    def _reverse_search(self) -> None:
+        from burro.frontends.tui.history import search
+
+        if self._search is None:
+            query, before, original = self.text.strip(), len(self.prompt_history), self.text
+        else:
+            query, before, original = self._search
+        found = search(self.prompt_history, query, before=before)
+        if found is None:
+            self.post_message(self.Hint(f"reverse search: no older prompt with '{query}'"))
+            return
+        self._search = (query, found, original)
+        self.text = self.prompt_history[found]
+        self.move_cursor(self.document.end)
+        self._hide_popup()
+        what = f"'{query}'" if query else "all prompts"
+        self.post_message(self.Hint(f"reverse search {what}: ctrl+r older · esc cancel"))
+
     def _on_last_row(self) -> bool:
         return self.cursor_location[0] >= self.document.line_count - 1
 
@@ -191,8 +240,12 @@ class Composer(TextArea):
         if "\n" not in text.strip() and candidate.suffix.lower() in IMAGE_SUFFIXES:
             path = candidate if candidate.is_absolute() else self.cwd / candidate
             if path.is_file():
-                self.attach_image(path)
-                return
+                try:
+                    self.attach_image(path)
+                except NotAnImage:
+                    pass  # pasted as text below
+                else:
+                    return
         lines = text.count("\n") + 1
         if len(text) > LARGE_PASTE_CHARS or lines > LARGE_PASTE_LINES:
             n = len(self._pastes) + 1

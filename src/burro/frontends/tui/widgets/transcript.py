@@ -1,7 +1,12 @@
 """The finished part of the chat: rendered once into lines, drawn only where visible.
 
 Appending an item renders just that item; painting asks only for the visible lines, so
-the cost of a streamed token does not grow with the length of the session."""
+the cost of a streamed token does not grow with the length of the session.
+
+The view follows the tail (it is *anchored*: every layout, including the one after the
+live area below it grows or shrinks, scrolls it to the bottom) until the user scrolls up;
+output that arrives then is announced by a "new output below" marker on the last row, and
+scrolling back to the bottom (or End) follows the tail again."""
 
 from __future__ import annotations
 
@@ -20,12 +25,38 @@ class Transcript(ScrollView):
     Transcript { height: 1fr; width: 1fr; padding: 0 1; scrollbar-size-vertical: 1;
                  scrollbar-gutter: stable; }
     """
+    can_focus = False  # the composer keeps the focus; keys and the wheel still scroll
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._items: list[RenderableType] = []
         self._lines: list[Strip] = []
         self._width = 0
+        self._unseen = False  # lines arrived while the user was scrolled up
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    @property
+    def following(self) -> bool:
+        """True while the view sticks to the newest line (the user has not scrolled up)."""
+        return not self._anchor_released
+
+    @property
+    def unseen_output(self) -> bool:
+        return self._unseen
+
+    def follow(self) -> None:
+        """Jump to the newest line and follow the tail again."""
+        self._unseen = False
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._unseen and new_value >= self.max_scroll_y:
+            self._unseen = False
+            self.refresh()
 
     @property
     def item_count(self) -> int:
@@ -38,22 +69,24 @@ class Transcript(ScrollView):
     def clear(self) -> None:
         self._items.clear()
         self._lines.clear()
-        self._changed(follow=True)
+        self._unseen = False
+        self._changed()
 
     def append(self, renderable: RenderableType) -> None:
         self.extend([renderable])
 
     def extend(self, renderables: list[RenderableType]) -> None:
-        follow = self.scroll_y >= self.max_scroll_y
         for r in renderables:
             self._items.append(r)
             if self._width:
                 self._lines.extend(self._render_item(r, self._width))
-        self._changed(follow=follow)
+        if renderables and not self.following:
+            self._unseen = True
+        self._changed()
 
-    def _changed(self, *, follow: bool) -> None:
+    def _changed(self) -> None:
         self.virtual_size = Size(self._width, len(self._lines))
-        if follow:
+        if self.following:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
 
@@ -70,11 +103,21 @@ class Transcript(ScrollView):
         if width > 0 and width != self._width:
             self._width = width
             self._lines = [s for item in self._items for s in self._render_item(item, width)]
-            self._changed(follow=True)
+            self._changed()
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        if self._unseen and y == self.scrollable_content_region.height - 1:
+            return _marker(width)
         index = y + self.scroll_offset.y
         if 0 <= index < len(self._lines):
             return self._lines[index].crop_extend(0, width, self.rich_style)
         return Strip.blank(width, self.rich_style)
+
+
+def _marker(width: int) -> Strip:
+    from rich.style import Style
+
+    text = " ↓ new output below · End to follow "
+    style = Style(reverse=True, bold=True)
+    return Strip([Segment(text[:width], style)]).extend_cell_length(width)

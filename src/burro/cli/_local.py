@@ -1,0 +1,48 @@
+"""`--oss`: a quick loopback connect check before the first request, so a local server
+that is not running is one line, not a series of connection retries."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+
+DEFAULT_LOCAL_PROVIDER = "ollama"
+_HINTS = {
+    "ollama": "start it with `ollama serve`",
+    "lmstudio": "start the LM Studio server",
+}
+
+
+def check_local_server(
+    provider: str, *, overrides: list[str], profile: str | None, cd: str | None
+) -> None:
+    from burro.config import ConfigError, load_settings
+
+    try:
+        cwd = Path(cd).resolve() if cd else Path.cwd()
+        settings = load_settings(
+            cwd=cwd, env=os.environ, overrides=overrides, profile=profile, provider=provider
+        )
+    except (ConfigError, OSError):
+        return  # the command itself reports a bad configuration
+    base = settings.provider.base_url
+    url = urlsplit(base)
+    host = url.hostname or ""
+    if host not in ("localhost", "127.0.0.1", "::1", "0.0.0.0"):
+        return  # only loopback servers are checked: a remote one answers for itself
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((host, port), timeout=1.0).close()
+    except OSError:
+        hint = _HINTS.get(provider, "start it")
+        click.echo(
+            f"error: no local model server listens at {base} (provider `{provider}`); "
+            f"{hint}, or choose another with --local-provider",
+            err=True,
+        )
+        sys.exit(1)

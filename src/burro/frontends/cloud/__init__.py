@@ -1,0 +1,1 @@
+"""Background tasks: `burro serve`, `burro worker` and `burro cloud` (on Temporal)."""

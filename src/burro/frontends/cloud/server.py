@@ -1,0 +1,263 @@
+"""`burro serve` and `burro worker`: the processes, their children, and a clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Generator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from burro.frontends.cloud.paths import (
+    TASK_QUEUE,
+    ServeInfo,
+    default_database_url,
+    load_or_create_token,
+    read_info,
+    serve_dir,
+    write_info,
+)
+
+
+class ServeError(Exception):
+    """`burro serve` / `burro worker` cannot start; one line saying what to do."""
+
+
+@dataclass(kw_only=True)
+class ServeOptions:
+    home: Path
+    host: str = "127.0.0.1"
+    port: int = 8765
+    database_url: str | None = None
+    temporal_address: str | None = None
+    temporal_port: int = 7233
+    workers: int = 4
+    no_worker: bool = False
+    heartbeat_s: float = 30.0
+    task_queue: str = TASK_QUEUE
+    notify_url: str | None = None
+    notify_format: str = "json"
+
+
+def _say(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+async def _connect(address: str) -> Any:
+    from temporalio.client import Client
+
+    try:
+        return await Client.connect(address, namespace="default")
+    except Exception as exc:
+        raise ServeError(f"cannot reach Temporal at {address}: {exc}") from exc
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    count = 0
+
+    def on_signal() -> None:
+        nonlocal count
+        count += 1
+        if count > 2:
+            os._exit(130)
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
+
+
+def make_worker(
+    client: Any,
+    store: Any,
+    *,
+    home: Path,
+    slots: int,
+    task_queue: str,
+    notify_url: str | None = None,
+    notify_format: str = "json",
+) -> Any:
+    from temporalio.worker import Worker
+
+    from burro.frontends.cloud.notify import Notifier
+    from burro.frontends.cloud.runner import TurnRunner, activity_for, worker_id
+    from burro.frontends.cloud.workflow import AttemptWorkflow
+
+    wid = worker_id()
+    runner = TurnRunner(
+        store,
+        work_root=serve_dir(home) / "work" / wid.replace(":", "-"),
+        worker_id=wid,
+        env=os.environ,
+        notifier=Notifier(notify_url, notify_format) if notify_url else None,
+    )
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[AttemptWorkflow],
+        activities=[activity_for(runner)],
+        max_concurrent_activities=slots,
+        graceful_shutdown_timeout=timedelta(seconds=5),
+    )
+
+
+class _Uvicorn:
+    """uvicorn's server without its own signal handling (serve owns the signals)."""
+
+    @staticmethod
+    def build(app: Any, host: str, port: int) -> Any:
+        import uvicorn
+
+        class Server(uvicorn.Server):
+            @contextlib.contextmanager
+            def capture_signals(self) -> Generator[None, None, None]:
+                yield
+
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+        return Server(config)
+
+
+async def serve(opts: ServeOptions) -> int:
+    from burro.frontends.cloud.api import ApiContext, create_app
+    from burro.frontends.cloud.store import StoreError, open_store
+    from burro.frontends.cloud.temporal_dev import TemporalDevServer, TemporalError, port_open
+
+    if port_open(opts.host if opts.host != "0.0.0.0" else "127.0.0.1", opts.port):
+        raise ServeError(f"port {opts.port} is already in use; pass --port PORT")
+    sdir = serve_dir(opts.home)
+    sdir.mkdir(parents=True, exist_ok=True)
+    token = load_or_create_token(opts.home)
+    db_url = opts.database_url or default_database_url(opts.home)
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    temporal = None
+    try:
+        store = open_store(db_url)
+    except StoreError as exc:
+        raise ServeError(str(exc)) from exc
+    address = opts.temporal_address
+    if address is None:
+        temporal = TemporalDevServer(sdir / "temporal.sqlite3", port=opts.temporal_port)
+        try:
+            await asyncio.to_thread(temporal.start)
+        except TemporalError as exc:
+            raise ServeError(str(exc)) from exc
+        address = temporal.address
+    tasks: list[asyncio.Task[Any]] = []
+    worker = None
+    try:
+        client = await _connect(address)
+        ctx = ApiContext(
+            store=store,
+            temporal=client,
+            token=token,
+            heartbeat_s=opts.heartbeat_s,
+            task_queue=opts.task_queue,
+        )
+        http = _Uvicorn.build(create_app(ctx), opts.host, opts.port)
+        tasks.append(asyncio.create_task(http.serve(), name="http"))
+        if not opts.no_worker:
+            worker = make_worker(
+                client,
+                store,
+                home=opts.home,
+                slots=opts.workers,
+                task_queue=opts.task_queue,
+                notify_url=opts.notify_url,
+                notify_format=opts.notify_format,
+            )
+            tasks.append(asyncio.create_task(worker.run(), name="worker"))
+        while not http.started:
+            if tasks[0].done():
+                raise ServeError(f"the HTTP server did not start on {opts.host}:{opts.port}")
+            await asyncio.sleep(0.05)
+        url = f"http://{opts.host}:{opts.port}"
+        write_info(
+            opts.home,
+            ServeInfo(
+                url=url,
+                temporal_address=address,
+                database_url=db_url,
+                pid=os.getpid(),
+                task_queue=opts.task_queue,
+                notify_url=opts.notify_url,
+                notify_format=opts.notify_format,
+            ),
+        )
+        _say(f"burro serve: {url}")
+        _say(f"token: {token}")
+        _say(f"temporal: {address}  tasks: {db_url if opts.database_url else sdir}")
+        waiter = asyncio.create_task(stop.wait())
+        await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        _say("burro serve: stopping")
+        http.should_exit = True
+        if worker is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(worker.shutdown(), 15)
+        await asyncio.wait(tasks, timeout=10)
+    finally:
+        for t in tasks:
+            t.cancel()
+        if temporal is not None:
+            await asyncio.to_thread(temporal.stop)
+        store.close()
+    return 0
+
+
+async def run_worker(
+    home: Path,
+    *,
+    temporal_address: str | None,
+    database_url: str | None,
+    slots: int,
+    task_queue: str | None = None,
+    notify_url: str | None = None,
+    notify_format: str | None = None,
+) -> int:
+    from burro.frontends.cloud.store import StoreError, open_store
+
+    info = read_info(home)
+    address = temporal_address or (info.temporal_address if info else None)
+    db_url = database_url or (info.database_url if info else None)
+    queue = task_queue or (info.task_queue if info else TASK_QUEUE)
+    if address is None or db_url is None:
+        raise ServeError(
+            "no `burro serve` found in this $BURRO_HOME; start one, or pass "
+            "--temporal-address HOST:PORT and --database-url URL"
+        )
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    try:
+        store = open_store(db_url)
+    except StoreError as exc:
+        raise ServeError(str(exc)) from exc
+    try:
+        client = await _connect(address)
+        worker = make_worker(
+            client,
+            store,
+            home=home,
+            slots=slots,
+            task_queue=queue,
+            notify_url=notify_url or (info.notify_url if info else None),
+            notify_format=notify_format or (info.notify_format if info else "json"),
+        )
+        run = asyncio.create_task(worker.run())
+        _say(f"burro worker: {slots} slot(s) on {address}")
+        waiter = asyncio.create_task(stop.wait())
+        await asyncio.wait([run, waiter], return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(worker.shutdown(), 15)
+        with contextlib.suppress(BaseException):
+            await run
+    finally:
+        store.close()
+    return 0
