@@ -143,6 +143,18 @@ class TurnRunner:
         except workspace.WorkspaceError as exc:
             await drive.fail(str(exc))
             raise TaskError(str(exc)) from exc
+        except TaskError as exc:
+            await drive.fail(str(exc))
+            raise
+        except Exception as exc:
+            # Unexpected (a bug, the database gone): stop the session so nothing runs
+            # twice, and end the turn as failed; a follow-up can carry on.
+            if drive.handle is not None and not drive.handle.closed:
+                await drive.handle.shutdown(grace_s=10)
+            message = f"the worker failed: {type(exc).__name__}: {exc}"
+            with contextlib.suppress(Exception):
+                await drive.fail(message)
+            raise TaskError(message) from exc
         finally:
             heart.cancel()
             with contextlib.suppress(asyncio.CancelledError):

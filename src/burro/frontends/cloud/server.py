@@ -119,7 +119,14 @@ class _Uvicorn:
             def capture_signals(self) -> Generator[None, None, None]:
                 yield
 
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=3,
+        )
         return Server(config)
 
 
@@ -197,6 +204,9 @@ async def serve(opts: ServeOptions) -> int:
         await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
         _say("burro serve: stopping")
+        from sse_starlette.sse import AppStatus
+
+        AppStatus.should_exit = True  # open event streams end now
         http.should_exit = True
         if worker is not None:
             with contextlib.suppress(Exception):
