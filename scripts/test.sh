@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # bubblewrap for the sandbox tests, tmux for the real-terminal UI test, git for repos.
-bash scripts/setup.sh tmux git
+# chromium: the web page's browser test (tests/cloud/test_web.py).
+bash scripts/setup.sh tmux git chromium
 
 # PostgreSQL for the task-store tests (tests/cloud start a throwaway cluster with initdb).
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
