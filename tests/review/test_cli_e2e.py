@@ -4,7 +4,6 @@ server scripted to inspect the change with git and then report."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +14,10 @@ from tests.e2e.test_exec_tools import tool_outputs
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.script import Call, Text, Turn
 from tests.fakes.workspace import fake_provider_overrides
+from tests.review.bot_kit import git
 
 ORIGINAL = "def total(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s\n"
 BUGGY = "def total(xs):\n    s = 0\n    for x in xs[:-1]:\n        s += x\n    return s\n"
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@e", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
 
 
 @pytest.fixture
