@@ -22,17 +22,16 @@ PACKAGES = {
 }
 
 
-def npm_package(name: str) -> Path:
-    """The installed package folder; installs it (under a file lock) when missing."""
-    folder = PREFIX / "node_modules" / name
-    if (folder / "package.json").is_file():
-        return folder
-    if shutil.which("npm") is None:
-        pytest.skip(f"npm is not installed here; {name} is needed (scripts/test.sh installs it)")
+def _installed(name: str) -> bool:
+    return (PREFIX / "node_modules" / name / "package.json").is_file()
+
+
+def install() -> None:
+    """Install every package (under a file lock: parallel test workers share it)."""
     PREFIX.mkdir(parents=True, exist_ok=True)
     with open(PREFIX / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (folder / "package.json").is_file():
+        if not all(_installed(n) for n in PACKAGES):
             specs = [f"{n}@{v}" for n, v in PACKAGES.items()]
             subprocess.run(
                 ["npm", "install", "--prefix", str(PREFIX), "--no-audit", "--no-fund", *specs],
@@ -40,7 +39,19 @@ def npm_package(name: str) -> Path:
                 capture_output=True,
                 timeout=300,
             )
-    return folder
+
+
+def npm_package(name: str) -> Path:
+    """The installed package folder; installs it when missing."""
+    if not _installed(name):
+        if shutil.which("npm") is None:
+            pytest.skip(f"npm is not installed; {name} is needed (scripts/test.sh installs it)")
+        install()
+    return PREFIX / "node_modules" / name
+
+
+if __name__ == "__main__":  # scripts/test.sh: python -m tests.review.npm
+    install()
 
 
 @cache
