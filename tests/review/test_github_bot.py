@@ -302,3 +302,21 @@ def test_github_app_authentication_mints_installation_tokens(
         (post,) = github.calls("POST", r"/pulls/7/reviews$")
         token = post.headers["authorization"].split()[1]
         assert github.installation_tokens[token] == 42
+
+
+def test_a_failed_review_posts_nothing_and_is_retried(
+    burro_home: Path, github: FakeGitHub, pr: PullRequest, server: FakeModelServer
+) -> None:
+    head = open_pr(github, pr, HEAD1)
+    server.add_turns(Turn([Text("I could not decide, sorry.")]), answer(burro_home, OFF_BY_ONE))
+    bot = BotProcess(burro_home, github, server, args=("--retry-base-seconds", "0.2")).start()
+    try:
+        deliver(bot.url, "pull_request", pr_event(pr, head, "opened"), delivery="f1")
+        wait_for(lambda: settled(bot, "f1"), what="the retried review")
+    finally:
+        bot.stop()
+    assert bot.states()["f1"] == "done", bot.log.read_text()
+    assert len(server.requests) == 2  # the unreadable answer, then the retry
+    assert "holds no review JSON" in bot.log.read_text()
+    assert len(reviews(github)) == 1 and len(summaries(github)) == 1
+    assert len(github.calls("POST", r"/issues/7/comments$")) == 1

@@ -49,6 +49,14 @@ def github_group() -> None:
 )
 @click.option("--review-drafts", is_flag=True, help="Also review draft pull requests.")
 @click.option(
+    "--retry-base-seconds",
+    default=5.0,
+    show_default=True,
+    type=float,
+    hidden=True,
+    help="First wait before retrying a failed review (doubles each time).",
+)
+@click.option(
     "--mention", default="burro", show_default=True, help="The name in `@NAME review` comments."
 )
 @MODEL
@@ -86,6 +94,7 @@ def serve_cmd(**kw: Any) -> None:
             mention=kw["mention"],
             inline_max_priority=parse_priority(kw["inline_priority"]),
             review_drafts=bool(kw.get("review_drafts")),
+            retry_base_s=kw["retry_base_seconds"],
             model=kw.get("model"),
             profile=kw.get("profile"),
             overrides=tuple(kw.get("overrides") or ()),
@@ -102,15 +111,13 @@ def serve(config: Any, *, host: str, port: int) -> int:
 
     import uvicorn
 
-    from burro.frontends.github.bot import Bot
-    from burro.frontends.github.queue import DeliveryQueue
-    from burro.frontends.github.server import webhook_app
+    from burro.frontends.github.server import BotService, webhook_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    queue = DeliveryQueue(config.state_dir / "queue.sqlite3")
-    app = webhook_app(Bot(config), queue)
+    service = BotService(config)
+    app = webhook_app(service)
     click.echo(f"burro github: listening on http://{host}:{port}/webhook", err=True)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     server.run()
-    queue.close()
+    service.close()
     return 0

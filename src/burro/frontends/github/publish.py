@@ -15,6 +15,7 @@ STATE_MARK = "<!-- burro-review-state "
 _STATE = re.compile(r"<!-- burro-review-state (\{.*?\}) -->", re.DOTALL)
 _KEY = re.compile(r"<!-- burro-finding (\S+) -->")
 MAX_NOTES = 50
+MAX_BODY = 60_000  # GitHub refuses comments over 65,536 characters
 
 
 @dataclass
@@ -115,7 +116,9 @@ def summary_body(
     since: str | None,
     inline_max: int,
 ) -> tuple[str, PrState]:
-    notes = [*state.notes, *(finding_markdown(f) for f in p.summary)][-MAX_NOTES:]
+    notes = [*state.notes, *(finding_markdown(f)[:2000] for f in p.summary)][-MAX_NOTES:]
+    while len("".join(notes)) * 2 > MAX_BODY - 4000:  # shown once, kept once in the state
+        notes.pop(0)
     keys = state.keys | {_key(f) for f, _ in p.inline} | {_key(f) for f in p.summary}
     new = PrState(head=head, keys=keys, notes=notes, comment_id=state.comment_id)
     scope = f"{since[:7]}..{head[:7]}" if since else f"up to {head[:7]}"

@@ -14,8 +14,9 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from burro.frontends.github.bot import Bot, decode
+from burro.frontends.github.bot import Bot, FixHandler, decode
 from burro.frontends.github.client import GitHubError, RateLimited
+from burro.frontends.github.config import BotConfig
 from burro.frontends.github.queue import Delivery, DeliveryQueue
 from burro.protocol.errors import BurroError
 
@@ -80,20 +81,42 @@ class Worker:
             self.queue.finish(d.id, state=state, note=note)
 
 
-def webhook_app(bot: Bot, queue: DeliveryQueue) -> Any:
-    """A Starlette app: POST /webhook, GET /healthz. Its lifespan runs the worker."""
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse, Response
-    from starlette.routing import Route
+class BotService:
+    """The bot as a service: ``routes()`` to mount in any Starlette/FastAPI app (e.g.
+    ``app.mount("/github", Starlette(routes=svc.routes()))``) and ``run()`` to start in
+    that app's lifespan (a mounted app's own lifespan does not run)."""
 
-    worker = Worker(bot, queue)
-    limit = bot.config.max_payload_bytes
+    def __init__(self, config: BotConfig, *, fix_handler: FixHandler | None = None) -> None:
+        self.bot = Bot(config, fix_handler=fix_handler)
+        self.queue = DeliveryQueue(config.state_dir / "queue.sqlite3")
+        self.worker = Worker(self.bot, self.queue)
 
-    def refuse(status: int, message: str) -> Response:
-        return JSONResponse({"error": message}, status_code=status)
+    async def run(self) -> None:
+        await self.worker.run()
 
-    async def webhook(request: Request) -> Response:
+    def close(self) -> None:
+        self.queue.close()
+
+    def routes(self) -> list[Any]:
+        from starlette.routing import Route
+
+        return [
+            Route("/webhook", self._webhook, methods=["POST"]),
+            Route("/healthz", self._healthz),
+        ]
+
+    async def _healthz(self, request: Any) -> Any:
+        from starlette.responses import JSONResponse
+
+        return JSONResponse({"ok": True})
+
+    async def _webhook(self, request: Any) -> Any:
+        from starlette.responses import JSONResponse
+
+        def refuse(status: int, message: str) -> Any:
+            return JSONResponse({"error": message}, status_code=status)
+
+        limit = self.bot.config.max_payload_bytes
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
             return refuse(413, f"payload larger than {limit} bytes")
@@ -105,7 +128,7 @@ def webhook_app(bot: Bot, queue: DeliveryQueue) -> Any:
         sig = request.headers.get("x-hub-signature-256")
         if not sig:
             return refuse(401, "unsigned delivery (X-Hub-Signature-256 missing)")
-        if not signature_ok(bot.config.webhook_secret, bytes(body), sig):
+        if not signature_ok(self.bot.config.webhook_secret, bytes(body), sig):
             return refuse(401, "bad signature")
         delivery = request.headers.get("x-github-delivery", "")
         event = request.headers.get("x-github-event", "")
@@ -115,20 +138,23 @@ def webhook_app(bot: Bot, queue: DeliveryQueue) -> Any:
             json.loads(body)
         except ValueError:
             return refuse(400, "payload is not JSON")
-        if not queue.add(delivery, event, bytes(body)):
+        if not self.queue.add(delivery, event, bytes(body)):
             return refuse(409, f"delivery {delivery} was already received")
         if event == "ping":
-            queue.finish(delivery, state="ignored", note="ping")
+            self.queue.finish(delivery, state="ignored", note="ping")
             return JSONResponse({"ok": True})
-        worker.wake.set()
+        self.worker.wake.set()
         return JSONResponse({"queued": delivery}, status_code=202)
 
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"ok": True})
+
+def webhook_app(service: BotService) -> Any:
+    """A standalone Starlette app: POST /webhook, GET /healthz; the worker runs in its
+    lifespan."""
+    from starlette.applications import Starlette
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
-        task = asyncio.create_task(worker.run())
+        task = asyncio.create_task(service.run())
         try:
             yield
         finally:
@@ -136,7 +162,4 @@ def webhook_app(bot: Bot, queue: DeliveryQueue) -> Any:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    return Starlette(
-        routes=[Route("/webhook", webhook, methods=["POST"]), Route("/healthz", healthz)],
-        lifespan=lifespan,
-    )
+    return Starlette(routes=service.routes(), lifespan=lifespan)
