@@ -6,6 +6,7 @@ against the diff as GitHub does."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -218,7 +219,7 @@ def test_review_comment_needs_write_access_and_fix_says_how_to_enable(
     assert len(replies) == 1 and "`@burro fix`" in replies[0]
 
 
-def test_secondary_rate_limit_is_waited_out_and_the_review_posted_once(
+def test_rate_limits_are_waited_out_and_the_review_posted_once(
     bot: BotProcess,
     github: FakeGitHub,
     pr: PullRequest,
@@ -238,11 +239,17 @@ def test_secondary_rate_limit_is_waited_out_and_the_review_posted_once(
             headers={"retry-after": "1"},
         )
     )
+    reset = str(int(time.time()) + 2)
+    primary = {"message": "API rate limit exceeded for installation ID 42."}
+    headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}
+    github.faults.append(Fault("GET", r"/pulls/7$", 403, primary, headers=headers))
     server.add_turns(answer(burro_home, OFF_BY_ONE))
     deliver(bot.url, "pull_request", pr_event(pr, head, "opened"), delivery="r1")
     wait_for(lambda: settled(bot, "r1"), what="the rate-limited review")
     assert bot.states()["r1"] == "done", bot.log.read_text()
     assert len(github.calls("POST", r"/pulls/7/reviews$")) == 2  # refused once, then sent
+    pulls = github.calls("GET", r"/pulls/7$")
+    assert len(pulls) == 2  # the primary limit too
     assert len(reviews(github)) == 1 and len(summaries(github)) == 1
 
 
