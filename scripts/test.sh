@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# bubblewrap for the sandbox tests, tmux for the real-terminal UI test, git for repos.
-# chromium: the web page's browser test (tests/cloud/test_web.py).
-bash scripts/setup.sh tmux git chromium
+# bubblewrap for the sandbox tests, tmux for the real-terminal UI test, git for repos,
+# chromium for the web page's browser tests, npm for the review tests' packages (SARIF
+# schema, GitHub webhook payload examples).
+bash scripts/setup.sh tmux git chromium npm
+uv run python -m tests.review.npm
 
 # PostgreSQL for the task-store tests (tests/cloud start a throwaway cluster with initdb).
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then

@@ -41,6 +41,8 @@ class BurroGroup(click.Group):
     # name -> "module:attribute"; the subcommands imported only when used
     LAZY: ClassVar[dict[str, str]] = {
         "exec": "burro.cli._exec:exec_cmd",
+        "review": "burro.cli.review:review_cmd",
+        "github": "burro.frontends.github.cli:github_group",
         "doctor": "burro.cli.doctor:doctor_cmd",
         "login": "burro.cli.login:login_cmd",
         "logout": "burro.cli.login:logout_cmd",
