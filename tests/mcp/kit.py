@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.fakes.scripted import Run, ScriptedModel, settings_for, start
-
 from burro.protocol.items import FunctionCallOutput, Item
+from tests.fakes.scripted import Run, ScriptedModel, settings_for, start
 
 
 def _toml(value: Any) -> str:

@@ -8,10 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.fakes.scripted import ScriptedModel, calls, say
-from tests.mcp.kit import outputs, session, stdio
 
 from burro.protocol import events as ev
+from tests.fakes.scripted import ScriptedModel, calls, say
+from tests.mcp.kit import outputs, session, stdio
 
 pytestmark = pytest.mark.asyncio
 
