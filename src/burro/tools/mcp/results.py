@@ -11,8 +11,9 @@ from burro.util.truncate import truncate_middle
 
 
 def convert(result: Any, *, supports_images: bool, limit: int) -> ToolResult:
-    """Structured content (JSON) when the server gave it, else the text of each content
-    block; images are attached when the model accepts them; ``isError`` fails the call."""
+    """The text of each content block (images attached when the model accepts them);
+    the structured content as JSON when the server gave no content blocks (servers send
+    both, the text being the same JSON or a readable form of it); ``isError`` fails it."""
     texts: list[str] = []
     images: list[ImagePart] = []
     for block in result.content or []:
@@ -36,7 +37,7 @@ def convert(result: Any, *, supports_images: bool, limit: int) -> ToolResult:
     structured = getattr(result, "structured_content", None)
     full = (
         json.dumps(structured, ensure_ascii=False, separators=(",", ":"))
-        if structured is not None
+        if structured is not None and not texts
         else "\n".join(texts)
     )
     if not full and not images:
