@@ -7,11 +7,11 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from tests.fakes.scripted import Run, ScriptedModel, calls, say
-from tests.mcp.kit import outputs, session, stdio
 
 from burro.protocol import events as ev
 from burro.protocol.ops import ExecApproval, ReviewDecision
+from tests.fakes.scripted import Run, ScriptedModel, calls, say
+from tests.mcp.kit import outputs, session, stdio
 
 pytestmark = pytest.mark.asyncio
 

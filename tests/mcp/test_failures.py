@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from tests.fakes.scripted import ScriptedModel, calls, say
-from tests.mcp.kit import outputs, session, stdio, until
 
 from burro.core.api import CoreError
 from burro.protocol import events as ev
 from burro.protocol.model import Prompt, StreamEvent
+from tests.fakes.scripted import ScriptedModel, calls, say
+from tests.mcp.kit import outputs, session, stdio, until
 
 pytestmark = pytest.mark.asyncio
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.e2e.conftest import burro_env
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.script import Call, Text, Turn
@@ -47,8 +48,9 @@ ERAS = pytest.mark.parametrize("mode", ["auto", "legacy"])
 async def test_burro_tool_runs_a_session_and_reply_continues_it(
     repo: Path, burro_home: Path, server: FakeModelServer, mode: str
 ) -> None:
-    from mcp import Client
     from mcp.types import ElicitResult
+
+    from mcp import Client
 
     (repo / "notes.txt").write_text("draft\n")
     _script(server)
