@@ -94,11 +94,11 @@ def mcp_get(name: str, json_mode: bool) -> None:
     [status] = asyncio.run(mcp_servers_status(settings, os.environ, names=[name]))
     if json_mode:
         click.echo(msgspec.json.encode(status).decode())
-        return
-    click.echo(render(name, cfg), nl=False)
-    click.echo(f"\nstatus: {status.status}" + (f" ({status.error})" if status.error else ""))
-    for tool in status.tools:
-        click.echo(f"  {tool.qualified}  {' '.join(tool.description.split())[:70]}")
+    else:
+        click.echo(render(name, cfg), nl=False)
+        click.echo(f"\nstatus: {status.status}" + (f" ({status.error})" if status.error else ""))
+        for tool in status.tools:
+            click.echo(f"  {tool.qualified}  {' '.join(tool.description.split())[:70]}")
     if status.status == "failed":
         sys.exit(1)
 
@@ -113,9 +113,7 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
     return out
 
 
-@mcp_group.command(
-    "add", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
-)
+@mcp_group.command("add", context_settings={"ignore_unknown_options": True})
 @click.argument("name")
 @click.option("--url", help="A streamable HTTP server instead of a command.")
 @click.option("--env", "envs", multiple=True, metavar="KEY=VALUE", help="Server environment.")
@@ -135,7 +133,7 @@ def mcp_add(name: str, command: tuple[str, ...], **kw: Any) -> None:
     from burro.config.mcp import McpServerConfig, check_servers
     from burro.config.mcp_edit import add_server
 
-    argv = [a for a in command if a != "--"] if command[:1] == ("--",) else list(command)
+    argv = list(command[1:] if command[:1] == ("--",) else command)
     table: dict[str, Any] = {
         "command": argv[0] if argv else None,
         "args": argv[1:],
