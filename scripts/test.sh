@@ -4,8 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# bubblewrap for the sandbox tests, tmux for the real-terminal UI test, git for repos.
-bash scripts/setup.sh tmux git
+# bubblewrap for the sandbox tests, tmux for the real-terminal UI test, git for repos,
+# npm (with node) for the MCP client tests.
+bash scripts/setup.sh tmux git npm
+
+# The npm MCP test server, in a folder of its own (tests/mcp/conftest.py uses it).
+if [ ! -f .cache/npm/node_modules/@modelcontextprotocol/server-everything/dist/index.js ]; then
+    npm install --prefix .cache/npm --no-audit --no-fund --loglevel=error \
+        @modelcontextprotocol/server-everything@2026.8.31 >/dev/null
+fi
 
 # PostgreSQL for the task-store tests (tests/cloud start a throwaway cluster with initdb).
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then

@@ -37,6 +37,12 @@ class McpCallError(Exception):
     """A call that never got a result (server gone, timeout, protocol error)."""
 
 
+def _load_sdk() -> None:
+    import mcp.client.client
+    import mcp.client.stdio
+    import mcp.client.streamable_http  # noqa: F401
+
+
 def _leaf(exc: BaseException) -> BaseException:
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
@@ -80,6 +86,8 @@ class McpConnection:
 
     async def close(self) -> None:
         self._stop.set()
+        if self._task is not None and self.status == "starting":
+            self._task.cancel()  # nothing to wind down gracefully yet
         if self._task is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), 5)
@@ -91,6 +99,9 @@ class McpConnection:
             self._stderr = None
 
     async def _run(self) -> None:
+        # The SDK takes ~0.5 s (much more on a busy machine) to import: off the event loop,
+        # so a session's first model request never waits for it.
+        await asyncio.to_thread(_load_sdk)
         try:
             async with contextlib.AsyncExitStack() as stack:
                 try:
@@ -124,8 +135,9 @@ class McpConnection:
         self._on_change(self)
 
     async def _client_for(self, stack: contextlib.AsyncExitStack) -> Any:
-        from mcp import Client, StdioServerParameters
         from mcp.client.stdio import stdio_client
+
+        from mcp import Client, StdioServerParameters
 
         cfg = self.config
         if cfg.url:
