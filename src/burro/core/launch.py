@@ -233,13 +233,18 @@ def _has_lines(store: RolloutStore) -> bool:
 
 def fork_session(settings: Settings, source: str) -> tuple[str, Path]:
     """Copy another session's history into a new session file; returns (id, path)."""
-    from burro.core.rollout import rollout_path
+    from burro.core.rollout import read_lines, rollout_path
 
-    restored = restore(find_session(settings.burro_home, source))
+    source_path = find_session(settings.burro_home, source)
+    restored = restore(source_path)
     session_id = str(uuid.uuid4())
     path = rollout_path(settings.burro_home, session_id)
     writer = RolloutWriter(FileRolloutStore(path))
     writer.meta(new_meta(settings, session_id, forked_from=restored.meta.id))
+    # What the user saw (the transcript a front end replays), then the history.
+    for line in read_lines(source_path):
+        if isinstance(line, EventLine):
+            writer.event(line.payload, seq=line.seq)
     for item in (*restored.history, *restored.recovered):
         writer.item(item)
     writer.close()

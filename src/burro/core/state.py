@@ -107,6 +107,18 @@ class SessionState:
     # The session's MCP servers ([mcp_servers]); their tools join the registry when ready.
     mcp: McpManager | None = None
 
+    def learn_context_window(self, window: int | None) -> None:
+        """The server stated its real context size (an overflow error): use it."""
+        if not window or window == self.settings.context_window:
+            return
+        import dataclasses
+
+        import msgspec
+
+        info = msgspec.structs.replace(self.settings.model_info, context_window=window)
+        self.settings = dataclasses.replace(self.settings, model_info=info)
+        self.emit(self.turn_context())
+
     def turn_context(self) -> TurnContext:
         s = self.settings
         return TurnContext(
