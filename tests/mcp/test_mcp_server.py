@@ -114,7 +114,7 @@ async def test_approvals_are_declined_when_the_client_cannot_elicit(
     assert "rejected by user" in second_request
 
 
-async def test_a_bad_directory_is_a_clear_tool_error(
+async def test_bad_arguments_are_clear_tool_errors(
     repo: Path, burro_home: Path, server: FakeModelServer
 ) -> None:
     from mcp import Client
@@ -123,3 +123,8 @@ async def test_a_bad_directory_is_a_clear_tool_error(
         result = await client.call_tool("burro", {"prompt": "hi", "cwd": str(repo / "nope")})
         assert result.is_error
         assert "is not a directory" in result.content[0].text  # type: ignore[union-attr]
+        typo = await client.call_tool(
+            "burro", {"prompt": "hi", "config": {"shell": {"max_sesions": 2}}}
+        )
+        assert typo.is_error
+        assert "unknown key `shell.max_sesions`" in typo.content[0].text  # type: ignore[union-attr]

@@ -14,21 +14,22 @@ from burro.config.mcp import McpServerConfig, server_table
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 
 
-def _value(value: Any) -> str:
+def toml_value(value: Any) -> str:
+    """``value`` as a TOML value (strings, numbers, booleans, lists, tables)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)} = {_value(v)}" for k, v in value.items()) + " }"
+        return "{ " + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
     return json.dumps(str(value))  # a JSON string is a valid TOML basic string
 
 
 def render(name: str, server: McpServerConfig) -> str:
     lines = [f"[mcp_servers.{name}]"]
-    lines += [f"{key} = {_value(v)}" for key, v in server_table(server).items()]
+    lines += [f"{key} = {toml_value(v)}" for key, v in server_table(server).items()]
     return "\n".join(lines) + "\n"
 
 

@@ -10,6 +10,7 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
+from burro.config.mcp_edit import toml_value
 from burro.core.api import SessionHandle, TaskResult, start_session
 from burro.frontends.mcp_server.bridge import (
     Approval,
@@ -71,7 +72,7 @@ class BurroMcpServer:
             sandbox_mode=sandbox,
             approval_policy=approval_policy,
             profile=profile,
-            config=[f"{k}={_toml(v)}" for k, v in config.items()],
+            config=[f"{k}={toml_value(v)}" for k, v in config.items()],
         )
         handle = await start_session(settings, env=os.environ)
         self._sessions[handle.session_id] = handle
@@ -171,14 +172,6 @@ class BurroMcpServer:
             await server.run_stdio_async()
         finally:
             await self.close()
-
-
-def _toml(value: Any) -> str:
-    import json
-
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value) if isinstance(value, str | int | float | list) else str(value)
 
 
 def _result(result: TaskResult) -> Any:
