@@ -104,6 +104,13 @@ def burro_home(env: Mapping[str, str]) -> Path:
 
 
 def _validate(data: dict[str, Any], *, source: str) -> ConfigFile:
+    servers = data.get("mcp_servers")
+    if isinstance(servers, dict):  # one table at a time: errors then name the server
+        for name, table in servers.items():
+            try:
+                msgspec.convert(table, McpServerConfig)
+            except msgspec.ValidationError as exc:
+                raise explain_validation(exc, source=source, prefix=f"mcp_servers.{name}") from exc
     profiles = data.get("profiles")
     if isinstance(profiles, dict):
         for name, table in profiles.items():

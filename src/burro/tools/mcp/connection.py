@@ -101,8 +101,8 @@ class McpConnection:
     async def _run(self) -> None:
         # The SDK takes ~0.5 s (much more on a busy machine) to import: off the event loop,
         # so a session's first model request never waits for it.
-        await asyncio.to_thread(_load_sdk)
         try:
+            await asyncio.to_thread(_load_sdk)
             async with contextlib.AsyncExitStack() as stack:
                 try:
                     async with asyncio.timeout(self.config.startup_timeout_s):
@@ -119,7 +119,7 @@ class McpConnection:
                 self._on_change(self)
                 await self._stop.wait()
         except BaseException as exc:  # leaving the client (process already gone, ...)
-            if self.status == "starting":
+            if self.status == "starting" and not self._stop.is_set():
                 self._fail(self._startup_error(_leaf(exc)))
             if isinstance(exc, asyncio.CancelledError):
                 raise
