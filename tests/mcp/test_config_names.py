@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.mcp.kit import write_servers
 
 from burro.config import ConfigError, load_settings
 from burro.tools.mcp.names import qualified_name
+from tests.mcp.kit import write_servers
 
 
 def _load(home: Path, servers: dict[str, dict[str, object]]) -> object:
