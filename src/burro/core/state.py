@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from burro.config import Settings
 from burro.core.approvals import Approvals
@@ -35,6 +36,9 @@ from burro.sandbox import (
     policy_for,
 )
 from burro.tools import ProcessManager, Tool, ToolContext, ToolRegistry
+
+if TYPE_CHECKING:
+    from burro.tools.mcp import McpManager
 
 
 @dataclass(kw_only=True)
@@ -100,6 +104,8 @@ class SessionState:
     retired_clients: list[ModelClient] = field(default_factory=list)
     # The session's own tool list (a review session); None follows the model's metadata.
     tool_names: tuple[str | Tool, ...] | None = None
+    # The session's MCP servers ([mcp_servers]); their tools join the registry when ready.
+    mcp: McpManager | None = None
 
     def learn_context_window(self, window: int | None) -> None:
         """The server stated its real context size (an overflow error): use it."""
@@ -141,7 +147,7 @@ class SessionState:
             client = self.client_factory(new)
         registry = self.registry
         if self.tool_names is None:
-            registry = build_tools(new, None)
+            registry = build_tools(new, None, mcp=self.mcp)
         old_client = self.client
         self.settings, self.client, self.registry = new, client, registry
         self.model = new.model
@@ -224,12 +230,16 @@ class SessionState:
         )
 
 
-def build_tools(settings: Settings, names: Sequence[str | Tool] | None) -> ToolRegistry:
-    """The tools of a session: ``names`` when given, else the model's own list."""
+def build_tools(
+    settings: Settings, names: Sequence[str | Tool] | None, *, mcp: McpManager | None = None
+) -> ToolRegistry:
+    """The tools of a session: ``names`` when given, else the model's own list; then the
+    tools of ``mcp``'s servers, each joining at the end once its server is ready."""
     from burro.tools import build_registry
 
     return build_registry(
         names if names is not None else settings.model_info.tools,
         apply_patch_freeform=settings.model_info.apply_patch_tool == "freeform"
         and settings.provider.wire_api == "responses",
+        source=mcp,
     )

@@ -24,6 +24,7 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("new", "start a new session"),
     SlashCommand("resume", "reopen a saved session"),
     SlashCommand("status", "show the session's settings and token usage", True),
+    SlashCommand("mcp", "list MCP servers, their status and tools", True),
     SlashCommand("init", "have the agent write an AGENTS.md for this repository"),
     SlashCommand("mention", "mention a file (inserts @ and completes paths)", True),
     SlashCommand("help", "list the slash commands", True),
