@@ -86,6 +86,7 @@ class BurroAgent:
     def _settings(self, cwd: str) -> Settings:
         from acp import RequestError
         from burro.config import ConfigError, load_settings
+        from burro.core.api import in_git_repo
 
         path = Path(cwd)
         if not path.is_dir():
@@ -97,7 +98,8 @@ class BurroAgent:
                 overrides=self._config.overrides,
                 profile=self._config.profile,
                 model=self._config.model,
-                default_sandbox_mode="workspace-write",
+                # As in the UI: the user is watching, so edits are allowed in a repository.
+                default_sandbox_mode="workspace-write" if in_git_repo(path) else "read-only",
             )
         except ConfigError as exc:
             raise RequestError.invalid_params({"message": str(exc)}) from exc

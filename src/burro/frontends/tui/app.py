@@ -485,4 +485,3 @@ class BurroApp(App[int]):
         handle, self.handle = self.handle, None
         if handle is not None:
             await handle.shutdown(grace_s=5.0)
-
