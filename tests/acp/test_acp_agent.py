@@ -220,3 +220,48 @@ async def test_session_new_without_a_key_asks_to_authenticate(workspace: Workspa
             await conn.new_session(cwd=str(workspace.repo), mcp_servers=[])
     assert err.value.code == -32000  # auth_required
     assert "FAKE_KEY is not set" in str(err.value.data)
+
+
+class EditorWithBuffers(Recorder):
+    """An editor with unsaved changes in its buffers (served over fs/read_text_file)."""
+
+    buffers: dict[str, str] = {}
+
+    async def read_text_file(self, session_id: str, path: str, **_: Any) -> Any:
+        from acp.schema import ReadTextFileResponse
+
+        self.asked.append(path)
+        return ReadTextFileResponse(content=self.buffers[path])
+
+
+@pytest.mark.parametrize("offered", [True, False])
+async def test_read_file_sees_unsaved_editor_buffers(workspace: Workspace, offered: bool) -> None:
+    from acp.schema import ClientCapabilities, FileSystemCapabilities
+
+    from acp import PROTOCOL_VERSION, spawn_agent_process
+
+    (workspace.repo / "notes.txt").write_text("saved on disk\n", encoding="utf-8")
+    workspace.server.add_turns(
+        Turn([Call("read_file", {"file_path": "notes.txt"}, call_id="r1")]),
+        Turn([Text("read it")]),
+    )
+    editor = EditorWithBuffers()
+    editor.buffers = {str(workspace.repo / "notes.txt"): "unsaved edit\nin the buffer\n"}
+    async with spawn_agent_process(
+        editor, str(BURRO), *workspace.args(), env=workspace.env(), cwd=workspace.repo
+    ) as (conn, _):
+        await conn.initialize(
+            protocol_version=PROTOCOL_VERSION,
+            client_capabilities=ClientCapabilities(
+                fs=FileSystemCapabilities(read_text_file=offered, write_text_file=False)
+            ),
+        )
+        session = await conn.new_session(cwd=str(workspace.repo), mcp_servers=[])
+        await conn.prompt(session_id=session.session_id, prompt=[_text("read the notes")])
+    seen = _tool_outputs(workspace.server.requests[-1].json)["r1"]
+    if offered:
+        assert "L1: unsaved edit" in seen and "L2: in the buffer" in seen
+        assert editor.asked == [str(workspace.repo / "notes.txt")]
+    else:  # an editor without the capability is never asked
+        assert "L1: saved on disk" in seen
+        assert editor.asked == []

@@ -84,6 +84,9 @@ class ToolContext:
     processes: ProcessManager = field(default_factory=_private_processes)
     # The patch gate: None to apply ``changes``, else the refusal the model reads.
     approve_patch: Callable[[list[FileChange], Path], Awaitable[str | None]] = _allow_patch
+    # A file as the user's editor holds it (unsaved edits included), or None to read the
+    # disk; set when the front end's client offers it (ACP's fs/read_text_file).
+    read_text: Callable[[Path], Awaitable[str | None]] | None = None
 
 
 class Tool(Protocol):
