@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -222,10 +223,11 @@ async def test_session_new_without_a_key_asks_to_authenticate(workspace: Workspa
     assert "FAKE_KEY is not set" in str(err.value.data)
 
 
+@dataclass
 class EditorWithBuffers(Recorder):
     """An editor with unsaved changes in its buffers (served over fs/read_text_file)."""
 
-    buffers: dict[str, str] = {}
+    buffers: dict[str, str] = field(default_factory=dict)
 
     async def read_text_file(self, session_id: str, path: str, **_: Any) -> Any:
         from acp.schema import ReadTextFileResponse
