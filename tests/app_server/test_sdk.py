@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.app_server.conftest import Workspace, schema_errors
-from tests.fakes.script import Call, Text, Turn
+from tests.fakes.script import Call, Reasoning, Text, Turn, Usage
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -104,3 +106,87 @@ def test_approval_requests_answered_both_ways(workspace: Workspace) -> None:
     assert (workspace.repo / "allowed.txt").exists()
     assert not (workspace.repo / "denied.txt").exists()
     assert schema_errors(workspace.lines()) == []
+
+
+PATCH = "*** Begin Patch\n*** Update File: notes.txt\n@@\n alpha\n-beta\n+BETA\n*** End Patch\n"
+ADD = "*** Begin Patch\n*** Add File: new.txt\n+hello\n*** End Patch\n"
+
+
+def test_file_changes_plan_reasoning_and_usage(workspace: Workspace) -> None:
+    (workspace.repo / "notes.txt").write_text("alpha\nbeta\n", encoding="utf-8")
+    workspace.server.add_turns(
+        Turn(
+            [
+                Reasoning("Plan first.", chunks=2),
+                Call("update_plan", {"plan": [{"step": "edit", "status": "in_progress"}]}),
+                Call("apply_patch", {"input": PATCH}, call_id="p1"),
+            ]
+        ),
+        Turn([Call("apply_patch", {"input": ADD}, call_id="p2")]),
+        Turn([Text("done")], usage=Usage(input_tokens=100, output_tokens=7)),
+    )
+    decisions = iter(["accept", "decline"])
+
+    def approvals(method: str, params: dict[str, object] | None) -> dict[str, object]:
+        assert method == "item/fileChange/requestApproval"
+        return {"decision": next(decisions)}
+
+    client = workspace.client(approvals)
+    try:
+        started = client.thread_start({"cwd": str(workspace.repo), "approvalPolicy": "untrusted"})
+        turn = client.turn_start(started.thread.id, "edit the notes")
+        done = client.wait_for_turn_completed(turn.turn.id)
+    finally:
+        client.close()
+    assert done.turn.status.value == "completed"
+    sent = [m for side, m in workspace.lines() if side == "server" and "method" in m]
+    methods = [m["method"] for m in sent]
+    assert "item/reasoning/summaryTextDelta" in methods
+    assert "turn/plan/updated" in methods
+    assert "thread/tokenUsage/updated" in methods
+    files = {
+        m["params"]["item"]["id"]: m["params"]["item"]
+        for m in sent
+        if m["method"] == "item/completed" and m["params"]["item"]["type"] == "fileChange"
+    }
+    assert files["p1"]["status"] == "completed"
+    assert files["p1"]["changes"][0]["path"] == "notes.txt"
+    assert "+BETA" in files["p1"]["changes"][0]["diff"]
+    assert files["p2"]["status"] == "declined"
+    assert (workspace.repo / "notes.txt").read_text() == "alpha\nBETA\n"
+    assert not (workspace.repo / "new.txt").exists()
+    assert schema_errors(workspace.lines()) == []
+
+
+def test_requests_before_initialize_are_refused(workspace: Workspace) -> None:
+    import subprocess
+
+    from tests.e2e.conftest import BURRO, burro_env
+
+    lines = [
+        {"id": 1, "method": "thread/list", "params": {}},
+        {"id": 2, "method": "initialize", "params": {"clientInfo": {"name": "t", "version": "1"}}},
+        {
+            "id": 3,
+            "method": "thread/start",
+            "params": {"cwd": str(workspace.repo), "sandbox": "bogus"},
+        },
+        {"id": 4, "method": "no/such/method", "params": {}},
+    ]
+    proc = subprocess.run(
+        [str(BURRO), "app-server"],
+        input="".join(json.dumps(m) + "\n" for m in lines),
+        capture_output=True,
+        text=True,
+        env=burro_env(workspace.home),
+        cwd=workspace.repo,
+        timeout=60,
+        check=True,
+    )
+    answers = {m["id"]: m for m in map(json.loads, proc.stdout.splitlines())}
+    assert answers[1]["error"]["message"] == "Not initialized"
+    assert "userAgent" in answers[2]["result"]
+    assert "sandbox 'bogus': use one of read-only" in answers[3]["error"]["message"]
+    assert answers[4]["error"]["code"] == -32601
+    sent = [("client", m) for m in lines] + [("server", a) for a in answers.values()]
+    assert schema_errors(sent) == []

@@ -92,6 +92,8 @@ class TurnMapper:
     started_ms: int = field(default_factory=now_ms)
     _open: dict[str, dict[str, Any]] = field(default_factory=dict)
     _text: dict[str, list[str]] = field(default_factory=dict)
+    # Calls the client refused: their failure is shown as "declined".
+    declined: set[str] = field(default_factory=set)
 
     def _p(self, **params: Any) -> dict[str, Any]:
         return {"threadId": self.thread_id, "turnId": self.turn_id, **params}
@@ -184,7 +186,8 @@ class TurnMapper:
             return self.start(self.patch_item(ev.call_id, ev.changes))
         if isinstance(ev, PatchApplyEnd):
             item = self.patch_item(ev.call_id, ev.changes)
-            return self.complete({**item, "status": "completed" if ev.success else "failed"})
+            status = "declined" if ev.call_id in self.declined else "failed"
+            return self.complete({**item, "status": "completed" if ev.success else status})
         if isinstance(ev, ToolCallBegin):
             return self.start(self.tool_item(ev.call_id, ev.tool, ev.arguments))
         if isinstance(ev, ToolCallEnd):

@@ -346,15 +346,15 @@ class AppServer:
         for method, params in mapper.notes(ev):
             self.notify(method, params)
         if isinstance(ev, ExecApprovalRequest | PatchApprovalRequest):
-            self._spawn(self._approve(t, mapper.turn_id, ev))
+            self._spawn(self._approve(t, mapper, ev))
         return t.handle.outcome(ev) is not None
 
     async def _approve(
-        self, t: _Thread, turn_id: str, ev: ExecApprovalRequest | PatchApprovalRequest
+        self, t: _Thread, mapper: TurnMapper, ev: ExecApprovalRequest | PatchApprovalRequest
     ) -> None:
         base = {
             "threadId": t.handle.session_id,
-            "turnId": turn_id,
+            "turnId": mapper.turn_id,
             "itemId": ev.call_id,
             "startedAtMs": now_ms(),
             "reason": ev.reason,
@@ -370,6 +370,8 @@ class AppServer:
         if isinstance(raw, dict) and "acceptWithExecpolicyAmendment" in raw:
             raw = "acceptForSession"
         decision = _DECISION.get(raw, "denied") if isinstance(raw, str) else "denied"
+        if decision in ("denied", "abort"):
+            mapper.declined.add(ev.call_id)
         if isinstance(ev, ExecApprovalRequest):
             t.handle.submit(ExecApproval(call_id=ev.call_id, decision=decision))
         else:
