@@ -190,3 +190,24 @@ def test_requests_before_initialize_are_refused(workspace: Workspace) -> None:
     assert answers[4]["error"]["code"] == -32601
     sent = [("client", m) for m in lines] + [("server", a) for a in answers.values()]
     assert schema_errors(sent) == []
+
+
+def test_the_sdk_runs_burro_as_its_codex_binary(workspace: Workspace) -> None:
+    """No tap, no launch override: just `codex_bin` and `config_overrides`, as a user would."""
+    from openai_codex import Codex, CodexConfig
+
+    from tests.e2e.conftest import BURRO, burro_env
+    from tests.fakes.workspace import fake_provider_overrides
+
+    workspace.server.add_turns(Turn([Text("hello from burro")]))
+    provider, table = fake_provider_overrides(workspace.server.base_url, "chat")
+    config = CodexConfig(
+        codex_bin=str(BURRO),
+        config_overrides=(provider, table, 'model="qwen3-coder"'),
+        cwd=str(workspace.repo),
+        env=burro_env(workspace.home),
+    )
+    with Codex(config) as codex:
+        assert codex.metadata.userAgent.startswith("burro/")
+        result = codex.thread_start(cwd=str(workspace.repo)).run("hi")
+    assert result.final_response == "hello from burro"
