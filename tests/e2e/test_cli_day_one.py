@@ -165,6 +165,7 @@ def test_piped_stdin_is_appended_to_the_prompt(
             assert proc.stdin is not None
             proc.stdin.close()
     assert code == 0, err_file.read_text()
+    assert "stdin is open but sent nothing" in err_file.read_text()  # said, not silent
     assert "<stdin>" not in json.dumps(server.requests[1].json["input"])
 
 

@@ -103,6 +103,18 @@ class SessionState:
     # The session's own tool list (a review session); None follows the model's metadata.
     tool_names: tuple[str | Tool, ...] | None = None
 
+    def learn_context_window(self, window: int | None) -> None:
+        """The server stated its real context size (an overflow error): use it."""
+        if not window or window == self.settings.context_window:
+            return
+        import dataclasses
+
+        import msgspec
+
+        info = msgspec.structs.replace(self.settings.model_info, context_window=window)
+        self.settings = dataclasses.replace(self.settings, model_info=info)
+        self.emit(self.turn_context())
+
     def turn_context(self) -> TurnContext:
         s = self.settings
         return TurnContext(

@@ -175,6 +175,8 @@ class TokenCount(_Ev, tag="token_count"):
     turn_total: TokenUsage
     session_total: TokenUsage
     model_context_window: int | None = None
+    # The server reported no usage: ``last`` is a tokenizer estimate.
+    estimated: bool = False
 
 
 class StreamRetry(_Ev, tag="stream_retry"):
