@@ -26,6 +26,12 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
     fi
 fi
 
+# Node.js and the TypeScript ACP client that drives `burro acp` in tests/acp (npm, own folder).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    bash scripts/setup.sh nodejs npm
+fi
+(cd tests/acp/ts && npm ci --no-audit --no-fund --silent)
+
 echo "== ruff"
 uv run ruff check src tests bench scripts
 echo "== mypy (strict, src/)"

@@ -49,6 +49,8 @@ class BurroGroup(click.Group):
         "serve": "burro.frontends.cloud.cli:serve_cmd",
         "worker": "burro.frontends.cloud.cli:worker_cmd",
         "cloud": "burro.frontends.cloud.cli:cloud_group",
+        "acp": "burro.cli._ide:acp_cmd",
+        "app-server": "burro.cli._ide:app_server_cmd",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
