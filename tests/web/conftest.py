@@ -39,7 +39,9 @@ def browser() -> Iterator[Any]:
     exe = chromium_path()
     if exe is None:
         if os.environ.get("CI"):
-            pytest.fail("chromium is missing; scripts/test.sh installs it (apt-get install chromium)")
+            pytest.fail(
+                "chromium is missing; scripts/test.sh installs it (apt-get install chromium)"
+            )
         pytest.skip("chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 

@@ -127,7 +127,7 @@
         const det = item.appendChild(el("details"));
         det.open = true;
         const sum = det.appendChild(el("summary"));
-        item.title = sum.appendChild(el("code", "cmdline", "$ " + (text || "")));
+        item.cmdEl = sum.appendChild(el("code", "cmdline", "$ " + (text || "")));
         item.state = sum.appendChild(el("span", "cmdstate", "running"));
         item.out = det.appendChild(el("pre", "out"));
       }
@@ -146,13 +146,15 @@
 
     on_exec_command_end(ev) {
       const item = this.command(ev.call_id, ev.command);
-      item.title.textContent = "$ " + ev.command;
+      item.cmdEl.textContent = "$ " + ev.command;
       if (!item.out.textContent && ev.aggregated_output) {
         item.out.textContent = ev.aggregated_output.slice(-OUTPUT_CAP);
       }
-      const ok = ev.exit_code === 0 && ev.status === "completed";
+      // Fields at their default are left out of the JSON (omit_defaults).
+      const status = ev.status || "completed";
+      const ok = ev.exit_code === 0 && status === "completed";
       item.className = "ev cmd " + (ok ? "ok" : "bad");
-      const code = ev.exit_code === null || ev.exit_code === undefined ? ev.status : "exit " + ev.exit_code;
+      const code = ev.exit_code === null || ev.exit_code === undefined ? status : "exit " + ev.exit_code;
       item.state.textContent = code + " · " + fmtDuration(ev.duration_ms);
       if (ok && item.out.textContent.length > 2000) item.querySelector("details").open = false;
       this.now = "Ran " + ev.command;
@@ -166,8 +168,9 @@
     on_tool_call_end(ev) {
       const item = this.command(ev.call_id, ev.tool);
       item.out.textContent = String(ev.output || "").slice(-OUTPUT_CAP);
-      item.className = "ev cmd " + (ev.success ? "ok" : "bad");
-      item.state.textContent = (ev.success ? "ok" : "failed") + " · " + fmtDuration(ev.duration_ms);
+      const ok = ev.success !== false;
+      item.className = "ev cmd " + (ok ? "ok" : "bad");
+      item.state.textContent = (ok ? "ok" : "failed") + " · " + fmtDuration(ev.duration_ms);
     }
 
     changes(list, state) {
@@ -239,7 +242,11 @@
       this.now = "Failed: " + ev.error.message;
       this.note("Turn failed: " + ev.error.code + ": " + ev.error.message, "bad");
     }
-    on_turn_aborted(ev) { this.now = "Stopped (" + ev.reason + ")"; this.note("Turn stopped: " + ev.reason, "bad"); }
+    on_turn_aborted(ev) {
+      const reason = ev.reason || "interrupted";
+      this.now = "Stopped (" + reason + ")";
+      this.note("Turn stopped: " + reason, "bad");
+    }
     on_token_count(ev) { this.usage = ev.session_total; }
     on_stream_retry(ev) { this.note("Retrying the model (" + ev.attempt + "/" + ev.max_attempts + "): " + ev.message); }
     on_warning(ev) { this.note("Warning: " + ev.message); }
