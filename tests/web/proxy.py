@@ -16,6 +16,7 @@ class CuttableProxy:
         self._lock = threading.Lock()
         self._open: list[socket.socket] = []
         self.cuts = 0
+        self.hold = False  # while set, new connections are dropped at once
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -24,6 +25,9 @@ class CuttableProxy:
                 client, _ = self.sock.accept()
             except OSError:
                 return
+            if self.hold:
+                client.close()
+                continue
             try:
                 upstream = socket.create_connection(self.target)
             except OSError:

@@ -30,7 +30,9 @@ LONG_LINE = "x" * 300  # a line far wider than a phone
 def _flow_script(gate: Path) -> list[Turn]:
     wait = f"for i in $(seq 150); do [ -e {gate} ] && break; sleep 0.1; done"
     return [
-        Turn([shell(f"echo tick-1; {wait}; echo tick-2; printf 'hello\\n{LONG_LINE}\\n' > notes.md")]),
+        Turn(
+            [shell(f"echo tick-1; {wait}; echo tick-2; printf 'hello\\n{LONG_LINE}\\n' > notes.md")]
+        ),
         Turn([Text(HOSTILE)]),
         Turn([shell("echo more >> notes.md")]),
         Turn([Text("Follow-up handled")]),
