@@ -19,7 +19,13 @@ from tests.fakes.script import Turn
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 SIZES = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+    # The phone also prefers a dark theme, so both themes are exercised and pictured.
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "is_mobile": True,
+        "has_touch": True,
+        "color_scheme": "dark",
+    },
 }
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -70,7 +70,15 @@ def test_sign_in_submit_watch_live_diff_follow_up(web_serve, page: Any, gate: Pa
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     no_sideways_scroll(page)
 
-    page.get_by_role("link", name="New task").click()
+    # Keyboard only: Tab to "New task", Enter, and the form has the focus.
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "New task":
+            break
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Repository")).to_be_focused()
+    unlabelled = "[...document.querySelectorAll('input, select, textarea')].filter(e => !e.labels.length).map(e => e.id)"
+    assert page.evaluate(unlabelled) == []
     page.get_by_label("Repository").fill(str(serve.repo))
     page.get_by_label("Prompt").fill("Write notes\nwith a second line")
     page.get_by_label("Effort").select_option("high")
@@ -120,9 +128,10 @@ def test_sign_in_submit_watch_live_diff_follow_up(web_serve, page: Any, gate: Pa
     expect(item).to_contain_text("done")
     expect(item).not_to_contain_text("second line")  # the prompt's first line only
     expect(item).to_contain_text("1 attempt")
+    no_sideways_scroll(page)
+    screenshot(page, f"list-{page.size_name}")
     page.get_by_role("button", name="failed").click()
     expect(item).to_be_hidden()
-    no_sideways_scroll(page)
 
 
 def test_cancel_a_running_task_and_approve_a_command(web_serve, page: Any) -> None:
