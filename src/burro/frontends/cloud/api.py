@@ -243,6 +243,9 @@ def create_app(ctx: ApiContext) -> FastAPI:
             await store.run(store.add_approval, row.id, call_id, body.decision)
         return Accepted(detail=f"{body.decision} sent")
 
+    from burro.frontends.cloud.web.routes import install  # the browser UI (web/)
+
+    install(app, store, ctx.token)
     return app
 
 

@@ -168,7 +168,8 @@ async def serve(opts: ServeOptions) -> int:
             heartbeat_s=opts.heartbeat_s,
             task_queue=opts.task_queue,
         )
-        http = _Uvicorn.build(create_app(ctx), opts.host, opts.port)
+        app = create_app(ctx)
+        http = _Uvicorn.build(app, opts.host, opts.port)
         tasks.append(asyncio.create_task(http.serve(), name="http"))
         if not opts.no_worker:
             # Its own connection: the API's readers never wait behind a session's writes.
@@ -202,6 +203,7 @@ async def serve(opts: ServeOptions) -> int:
         )
         _say(f"burro serve: {url}")
         _say(f"token: {token}")
+        _say(f"web: {app.state.web_sessions.mint_link(url)}  (sign-in link, works once)")
         _say(f"temporal: {address}  tasks: {db_url if opts.database_url else sdir}")
         waiter = asyncio.create_task(stop.wait())
         await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
