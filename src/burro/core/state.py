@@ -104,6 +104,8 @@ class SessionState:
     # injected (tests, embedders), which then serves every model.
     client_factory: Callable[[Settings], ModelClient] | None = None
     retired_clients: list[ModelClient] = field(default_factory=list)
+    # Tokenizer estimates for servers that report no usage (created on first need).
+    usage_estimator: UsageEstimator | None = None
     # The session's own tool list (a review session); None follows the model's metadata.
     tool_names: tuple[str | Tool, ...] | None = None
     # The session's MCP servers ([mcp_servers]); their tools join the registry when ready.
