@@ -38,6 +38,7 @@ from burro.sandbox import (
 from burro.tools import ProcessManager, Tool, ToolContext, ToolRegistry
 
 if TYPE_CHECKING:
+    from burro.models.usage import UsageEstimator
     from burro.tools.mcp import McpManager
 
 
