@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +52,8 @@ class SessionOptions:
     completion_nudges: int = 0  # "continue" nudges when a turn ends with open plan steps
     undo_snapshots: bool = False  # snapshot the workspace before each turn (for Undo)
     defer_rollout: bool = False  # create the session file when the first turn starts
+    # Reads files as the user's editor has them (None: the disk); see ToolContext.read_text.
+    editor_read: Callable[[Path], Awaitable[str | None]] | None = None
 
 
 @dataclass
@@ -227,6 +229,7 @@ class SessionState:
             sandbox=self.sandbox,
             supports_images=self.settings.model_info.supports_images,
             output_limit_bytes=self.settings.tool_output_bytes,
+            read_text=self.options.editor_read,
         )
 
 

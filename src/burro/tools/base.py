@@ -101,6 +101,9 @@ class ToolContext:
     approve_patch: Callable[[list[FileChange], Path], Awaitable[str | None]] = _allow_patch
     # The call gate (MCP tools): None to go ahead, else the refusal the model reads.
     approve_call: Callable[[CallApproval], Awaitable[str | None]] = _no_approver
+    # A file as the user's editor holds it (unsaved edits included), or None to read the
+    # disk; set when the front end's client offers it (ACP's fs/read_text_file).
+    read_text: Callable[[Path], Awaitable[str | None]] | None = None
 
 
 class Tool(Protocol):

@@ -119,7 +119,14 @@ class _Uvicorn:
             def capture_signals(self) -> Generator[None, None, None]:
                 yield
 
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=3,
+        )
         return Server(config)
 
 
@@ -151,6 +158,7 @@ async def serve(opts: ServeOptions) -> int:
         address = temporal.address
     tasks: list[asyncio.Task[Any]] = []
     worker = None
+    worker_store = None
     try:
         client = await _connect(address)
         ctx = ApiContext(
@@ -160,12 +168,15 @@ async def serve(opts: ServeOptions) -> int:
             heartbeat_s=opts.heartbeat_s,
             task_queue=opts.task_queue,
         )
-        http = _Uvicorn.build(create_app(ctx), opts.host, opts.port)
+        app = create_app(ctx)
+        http = _Uvicorn.build(app, opts.host, opts.port)
         tasks.append(asyncio.create_task(http.serve(), name="http"))
         if not opts.no_worker:
+            # Its own connection: the API's readers never wait behind a session's writes.
+            worker_store = open_store(db_url)
             worker = make_worker(
                 client,
-                store,
+                worker_store,
                 home=opts.home,
                 slots=opts.workers,
                 task_queue=opts.task_queue,
@@ -192,11 +203,15 @@ async def serve(opts: ServeOptions) -> int:
         )
         _say(f"burro serve: {url}")
         _say(f"token: {token}")
+        _say(f"web: {app.state.web_sessions.mint_link(url)}  (sign-in link, works once)")
         _say(f"temporal: {address}  tasks: {db_url if opts.database_url else sdir}")
         waiter = asyncio.create_task(stop.wait())
         await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
         _say("burro serve: stopping")
+        from sse_starlette.sse import AppStatus
+
+        AppStatus.should_exit = True  # open event streams end now
         http.should_exit = True
         if worker is not None:
             with contextlib.suppress(Exception):
@@ -208,6 +223,8 @@ async def serve(opts: ServeOptions) -> int:
         if temporal is not None:
             await asyncio.to_thread(temporal.stop)
         store.close()
+        if worker_store is not None:
+            worker_store.close()
     return 0
 
 

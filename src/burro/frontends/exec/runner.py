@@ -60,7 +60,9 @@ def _read_prompt(opts: ExecOptions) -> str:
         raise ExecUsageError(
             "No prompt provided. Pass one as an argument or pipe it into stdin (burro exec -)."
         )
-    text = sys.stdin.read()
+    # Bytes, decoded here: undecodable input becomes U+FFFD whatever the locale's
+    # stdin error handler is (strict under most UTF-8 locales).
+    text = sys.stdin.buffer.read().decode("utf-8", errors="replace")
     if not text.strip():
         raise ExecUsageError("The prompt read from stdin is empty.")
     return text

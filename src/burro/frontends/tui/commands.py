@@ -215,6 +215,10 @@ async def run_command(app: BurroApp, cmd: slash.Parsed) -> None:
             app.chat.notice("• compacting the conversation…")
     elif name == "diff":
         await _diff(app)
+    elif name == "review":
+        from burro.frontends.tui.review import review_command
+
+        await review_command(app, args)
     elif name == "undo":
         if app.submit(Undo()):
             app.chat.notice("• undoing the last turn's file changes…")

@@ -18,6 +18,7 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("approvals", "choose when burro asks before running commands"),
     SlashCommand("sandbox", "choose what commands may touch (read-only, workspace-write, ...)"),
     SlashCommand("compact", "summarise the conversation to free context"),
+    SlashCommand("review", "review the changes: /review [--base BRANCH | --commit SHA] [focus]"),
     SlashCommand("diff", "show the git diff of the workspace, untracked files included", True),
     SlashCommand("undo", "restore the files changed by the last turn"),
     SlashCommand("new", "start a new session"),
