@@ -5,8 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # bubblewrap for the sandbox tests, tmux for the real-terminal UI test, git for repos.
-# chromium: the web page's browser test (tests/cloud/test_web.py).
-bash scripts/setup.sh tmux git chromium
+bash scripts/setup.sh tmux git
 
 # PostgreSQL for the task-store tests (tests/cloud start a throwaway cluster with initdb).
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
