@@ -6,12 +6,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.cloud.harness import SQLITE_ONLY, steps
 
-from tests.cloud.harness import steps
-
-# The workspace does not depend on the store: SQLite only.
-pytestmark = pytest.mark.parametrize("database_args", [[]])
+pytestmark = SQLITE_ONLY
 
 
 def _commit(repo: Path, message: str) -> str:
