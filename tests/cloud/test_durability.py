@@ -80,7 +80,7 @@ def test_serve_killed_and_restarted_loses_nothing(make_serve, tmp_path: Path) ->
     serve, _ = make_serve(lambda i: _script(count, middle=middle), own_temporal=True)
     task_id = serve.submit("count", *cfg)
     follower = subprocess.Popen(
-        [str(BURRO), "cloud", "--server", serve.url, "logs", task_id, "--follow", "--json"],
+        [str(BURRO), "cloud", "--server", serve.url, "logs", task_id, "--follow", "--raw"],
         env=serve.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
