@@ -395,3 +395,21 @@ def test_fix_comment_starts_a_task_on_the_task_server(
     replies = [c["body"] for c in github.repos[REPO].issue_comments]
     assert any("task_0123abcd" in r and "burro cloud apply" in r for r in replies)
     assert server.requests == []  # no review was run for a fix request
+
+
+def test_a_malformed_delivery_fails_alone_and_the_next_one_is_served(
+    bot: BotProcess,
+    github: FakeGitHub,
+    pr: PullRequest,
+    server: FakeModelServer,
+    burro_home: Path,
+) -> None:
+    head = open_pr(github, pr, HEAD1)
+    broken = pr_event(pr, head, "opened")
+    del broken["pull_request"]["number"]
+    deliver(bot.url, "pull_request", broken, delivery="m1")
+    server.add_turns(answer(burro_home, OFF_BY_ONE))
+    deliver(bot.url, "pull_request", pr_event(pr, head, "opened"), delivery="m2")
+    wait_for(lambda: settled(bot, "m1") and settled(bot, "m2"), what="both deliveries")
+    assert bot.states() == {"m1": "failed", "m2": "done"}, bot.log.read_text()
+    assert len(reviews(github)) == 1
