@@ -342,3 +342,25 @@ def test_exec_progress_reads_like_a_terminal(
     assert "bash -lc" not in err and "exec for i in $(seq 1 40)" in err
     assert "read_file README.md\n  ✓ " in err and '{"file_path"' not in err
     assert "apply_patch not applied" in err and "✓" not in err.split("apply_patch")[1]
+
+
+def test_oss_uses_the_servers_model_and_its_context_size(repo: Path, burro_home: Path) -> None:
+    models = {
+        "/v1/models": {  # llama.cpp's shape: one model, trained for 8192, run with -c 2048
+            "object": "list",
+            "data": [{"id": "smollm2-135m", "owned_by": "llamacpp", "meta": {"n_ctx_train": 8192}}],
+        },
+        "/props": {"default_generation_settings": {"n_ctx": 2048}},
+    }
+    from tests.fakes.script import Text, Turn
+
+    with FakeModelServer([Turn([Text("local answer")])], get_routes=models) as srv:
+        override = f'model_providers.ollama.base_url="{srv.base_url}"'
+        res = run_exec(
+            ["--json", "--oss", "-c", override, "hi"], cwd=repo, home=burro_home, timeout=30
+        )
+        assert res.code == 0, res.stderr
+        body = json.loads(srv.requests[-1].body)
+    assert body["model"] == "smollm2-135m"  # the server's own model, not gpt-5.5
+    assert "using `smollm2-135m`" in res.stderr
+    assert "context window 2048 tokens, as the server reports" in res.stdout + res.stderr

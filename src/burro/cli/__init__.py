@@ -86,12 +86,13 @@ def _run_tui(prompt: str | None, kw: dict[str, Any], **resume: Any) -> None:
     provider = None
     if kw.get("oss"):
         provider = str(kw.get("local_provider") or DEFAULT_LOCAL_PROVIDER)
-        check_local_server(
+        kw["model"] = check_local_server(
             provider,
             overrides=list(kw.get("overrides") or ()),
             profile=kw.get("profile"),
             cd=kw.get("cd"),
-        )
+            model=kw.get("model"),
+        ) or kw.get("model")
     opts = TuiOptions(
         prompt=prompt,
         model=kw.get("model"),

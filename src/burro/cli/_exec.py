@@ -135,12 +135,13 @@ def exec_cmd(args: tuple[str, ...], json_mode: bool, **kw: object) -> None:
     provider = None
     if kw.get("oss"):
         provider = str(kw.get("local_provider") or DEFAULT_LOCAL_PROVIDER)
-        check_local_server(
+        kw["model"] = check_local_server(
             provider,
             overrides=list(kw.get("overrides") or ()),  # type: ignore[call-overload]
             profile=kw.get("profile"),  # type: ignore[arg-type]
             cd=kw.get("cd"),  # type: ignore[arg-type]
-        )
+            model=kw.get("model"),  # type: ignore[arg-type]
+        ) or kw.get("model")
     sandbox = kw.get("sandbox")
     if kw.get("full_auto"):
         sandbox = "workspace-write"

@@ -19,8 +19,15 @@ _HINTS = {
 
 
 def check_local_server(
-    provider: str, *, overrides: list[str], profile: str | None, cd: str | None
-) -> None:
+    provider: str,
+    *,
+    overrides: list[str],
+    profile: str | None,
+    cd: str | None,
+    model: str | None = None,
+) -> str | None:
+    """Exit with one line when no local server listens. Returns the model to use when
+    none was chosen and the server does not serve the configured one: its first model."""
     from burro.config import ConfigError, load_settings
 
     try:
@@ -29,12 +36,12 @@ def check_local_server(
             cwd=cwd, env=os.environ, overrides=overrides, profile=profile, provider=provider
         )
     except (ConfigError, OSError):
-        return  # the command itself reports a bad configuration
+        return None  # the command itself reports a bad configuration
     base = settings.provider.base_url
     url = urlsplit(base)
     host = url.hostname or ""
     if host not in ("localhost", "127.0.0.1", "::1", "0.0.0.0"):
-        return  # only loopback servers are checked: a remote one answers for itself
+        return None  # only loopback servers are checked: a remote one answers for itself
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
         socket.create_connection((host, port), timeout=1.0).close()
@@ -46,3 +53,18 @@ def check_local_server(
             err=True,
         )
         sys.exit(1)
+    if model is not None:
+        return None
+    import asyncio
+
+    from burro.core.api import discover_models
+
+    served = [m.id for m in asyncio.run(discover_models(settings, env=os.environ))]
+    if not served or settings.model in served:
+        return None
+    click.echo(
+        f"note: {base} does not serve `{settings.model}`; using `{served[0]}`, the first "
+        "model it lists (choose another with -m)",
+        err=True,
+    )
+    return served[0]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from burro.config import Settings
 from burro.core.archive import archive_session, delete_session
-from burro.core.catalog import ModelEntry, list_models, model_metadata
+from burro.core.catalog import ModelEntry, discover_models, list_models, model_metadata
 from burro.core.errors import CoreError, SessionNotFound
 from burro.core.files import FileIndex
 from burro.core.git import GitError, apply_diff, branch_name, in_git_repo, workspace_diff
@@ -42,6 +42,7 @@ __all__ = [
     "archive_session",
     "branch_name",
     "delete_session",
+    "discover_models",
     "find_session",
     "fork_session",
     "in_git_repo",

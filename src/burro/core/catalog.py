@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import msgspec
 
 from burro.config import ModelInfo, Settings
+from burro.protocol.model import ServerModel
 
 
 class ModelEntry(msgspec.Struct, kw_only=True, frozen=True):
@@ -45,3 +48,31 @@ def list_models(settings: Settings) -> list[ModelEntry]:
         )
     entries.sort(key=lambda e: (not e.current_provider, e.slug))
     return entries
+
+
+async def discover_models(
+    settings: Settings, *, env: Mapping[str, str], timeout_s: float = 3.0
+) -> list[ServerModel]:
+    """What the configured provider's server says it serves (``/v1/models``, llama.cpp
+    ``/props``), with context sizes where stated; [] when it does not answer in time."""
+    import asyncio
+
+    from burro.models import ModelError
+    from burro.models.discover import discover
+
+    try:
+        return await asyncio.wait_for(
+            discover(settings.provider, api_key=settings.api_key(env), env=env), timeout_s
+        )
+    except (ModelError, TimeoutError, OSError):
+        return []
+
+
+def served_window(models: list[ServerModel], slug: str) -> int | None:
+    """The context size the server states for ``slug`` (or for its only model)."""
+    for m in models:
+        if m.id == slug and m.context_window:
+            return m.context_window
+    if len(models) == 1 and models[0].context_window:
+        return models[0].context_window
+    return None

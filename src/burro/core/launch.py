@@ -94,6 +94,7 @@ async def start_session(
     env = dict(os.environ if env is None else env)
     if client is None:
         _check_key(settings, env)
+        settings = await _learn_local_window(settings, env)
 
     restored: Restored | None = None
     if resume is not None or (store is not None and _has_lines(store)):
@@ -225,6 +226,26 @@ def _resume_seq(restored: Restored | None) -> int:
     if restored is None:
         return 1
     return restored.last_seq + 1 + (0 if restored.clean_end else CRASH_SEQ_GAP)
+
+
+async def _learn_local_window(settings: Settings, env: Mapping[str, str]) -> Settings:
+    """A model burro's table does not know, on a local server (no key needed): ask the
+    server for its real context size instead of assuming the default."""
+    if settings.model_info.known or settings.provider.requires_api_key:
+        return settings
+    from burro.core.catalog import discover_models, served_window
+
+    window = served_window(await discover_models(settings, env=env), settings.model)
+    if window is None:
+        return settings
+    import dataclasses
+
+    import msgspec
+
+    info = msgspec.structs.replace(settings.model_info, context_window=window)
+    notes = tuple(w for w in settings.warnings if "not in burro's model table" not in w)
+    note = f"model `{settings.model}`: context window {window} tokens, as the server reports"
+    return dataclasses.replace(settings, model_info=info, warnings=(*notes, note))
 
 
 def _has_lines(store: RolloutStore) -> bool:
