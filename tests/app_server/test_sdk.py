@@ -74,6 +74,12 @@ def test_resume_the_thread_in_a_new_process(workspace: Workspace) -> None:
         assert [t.id for t in listed.data] == [thread_id]
         assert listed.data[0].preview == "what is the answer?"
         resumed = codex.thread_resume(thread_id, cwd=str(workspace.repo))
+        # The earlier turn comes back with its items (what an IDE shows on resume).
+        (earlier,) = resumed.read(include_turns=True).thread.turns
+        assert earlier.status.value == "completed"
+        items = [i.root for i in earlier.items]
+        assert [i.type for i in items] == ["userMessage", "agentMessage"]
+        assert items[1].text == "The answer is 42."
         assert resumed.run("again?").final_response == "Still 42."
     body = str(workspace.server.requests[-1].json)
     assert "what is the answer?" in body and "The answer is 42." in body
