@@ -48,6 +48,7 @@ async def test_initialize_advertises_what_burro_does(workspace: Workspace) -> No
         assert init.agent_info is not None and init.agent_info.name == "burro"
         caps = init.agent_capabilities
         assert caps is not None and caps.load_session
+        assert caps.session_capabilities is not None and caps.session_capabilities.list is not None
         assert caps.prompt_capabilities is not None and caps.prompt_capabilities.image
         assert init.auth_methods
         # The provider key is in the environment: authenticating is a no-op.
@@ -174,6 +175,8 @@ async def test_load_replays_an_earlier_session_and_continues_it(workspace: Works
 
     second = Recorder()
     async with acp_agent(workspace, second) as conn:
+        listed = await conn.list_sessions(cwd=str(workspace.repo))
+        assert [(s.session_id, s.title) for s in listed.sessions] == [(sid, "what is the answer?")]
         loaded = await conn.load_session(cwd=str(workspace.repo), session_id=sid, mcp_servers=[])
         assert loaded is not None and loaded.modes is not None
         replayed = [(u.session_update, u.content.text) for u in second.updates]

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from acp.schema import (
         AuthenticateResponse,
         InitializeResponse,
+        ListSessionsResponse,
         LoadSessionResponse,
         NewSessionResponse,
         PromptResponse,
@@ -126,6 +127,8 @@ class BurroAgent:
             Implementation,
             InitializeResponse,
             PromptCapabilities,
+            SessionCapabilities,
+            SessionListCapabilities,
         )
 
         from acp import PROTOCOL_VERSION
@@ -137,6 +140,7 @@ class BurroAgent:
             agent_capabilities=AgentCapabilities(
                 load_session=True,
                 prompt_capabilities=PromptCapabilities(image=True, embedded_context=True),
+                session_capabilities=SessionCapabilities(list=SessionListCapabilities()),
             ),
             auth_methods=[
                 AuthMethodAgent(
@@ -229,6 +233,32 @@ class BurroAgent:
                 await self.conn.session_update(session_id=session_id, update=update)
         session = await self._open(cwd, resume=session_id)
         return LoadSessionResponse(modes=self._modes(session))
+
+    async def list_sessions(
+        self, cwd: str | None = None, cursor: str | None = None, **_: Any
+    ) -> ListSessionsResponse:
+        """Saved burro sessions, newest first (those of ``cwd`` when given)."""
+        from datetime import UTC, datetime
+
+        from acp.schema import ListSessionsResponse, SessionInfo
+
+        from burro.config import burro_home
+        from burro.core.api import list_sessions
+
+        found = await asyncio.to_thread(
+            list_sessions, burro_home(self._env), cwd=Path(cwd) if cwd else None, limit=200
+        )
+        return ListSessionsResponse(
+            sessions=[
+                SessionInfo(
+                    session_id=s.id,
+                    cwd=s.cwd,
+                    title=" ".join(s.first_prompt.split())[:80] or None,
+                    updated_at=datetime.fromtimestamp(s.modified, UTC).isoformat(),
+                )
+                for s in found
+            ]
+        )
 
     async def set_session_mode(
         self, mode_id: str, session_id: str, **_: Any
