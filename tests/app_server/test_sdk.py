@@ -217,3 +217,17 @@ def test_the_sdk_runs_burro_as_its_codex_binary(workspace: Workspace) -> None:
         assert codex.metadata.userAgent.startswith("burro/")
         result = codex.thread_start(cwd=str(workspace.repo)).run("hi")
     assert result.final_response == "hello from burro"
+
+
+def test_a_second_turn_while_one_runs_is_refused(workspace: Workspace) -> None:
+    from openai_codex.errors import JsonRpcError
+
+    workspace.server.add_turns(Turn([Call("shell", {"command": ["sleep", "60"]}, call_id="slow")]))
+    with workspace.codex() as codex:
+        thread = codex.thread_start(cwd=str(workspace.repo))
+        turn = thread.turn("wait")
+        with pytest.raises(JsonRpcError, match="a turn is already running"):
+            thread.turn("me too")
+        turn.interrupt()
+        assert turn.run().status.value == "interrupted"
+    assert schema_errors(workspace.lines()) == []

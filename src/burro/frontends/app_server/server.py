@@ -329,6 +329,11 @@ class AppServer:
 
     async def turn_start(self, params: dict[str, Any]) -> dict[str, Any]:
         t = self._thread(params)
+        if t.turn is not None:
+            raise RpcError(
+                INVALID_REQUEST,
+                "a turn is already running in this thread; wait for turn/completed or send turn/interrupt",
+            )
         parts = input_parts(params.get("input") or [])
         if not parts:
             raise RpcError(INVALID_PARAMS, "turn/start needs at least one input item")
