@@ -153,6 +153,10 @@ async def test_cancel_interrupts_a_running_command(workspace: Workspace) -> None
         prompt = asyncio.create_task(conn.prompt(session_id=sid, prompt=[_text("wait")]))
         while not any(u.tool_call_id == "slow" for u in client.of("tool_call")):
             await asyncio.sleep(0.05)
+        from acp import RequestError
+
+        with pytest.raises(RequestError, match="Invalid request"):  # one prompt at a time
+            await conn.prompt(session_id=sid, prompt=[_text("me too")])
         await conn.cancel(session_id=sid)
         resp = await prompt
         assert resp.stop_reason == "cancelled"

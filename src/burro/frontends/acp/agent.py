@@ -53,6 +53,7 @@ class _Session:
     mapper: EventMapper
     mode: Mode
     asks: set[asyncio.Task[None]] = field(default_factory=set)
+    busy: bool = False  # a prompt is running
 
 
 @dataclass
@@ -299,6 +300,11 @@ class BurroAgent:
         from acp import RequestError
 
         session = self._session(session_id)
+        if session.busy:
+            raise RequestError.invalid_request(
+                {"message": "a prompt is already running in this session; wait for it or cancel it"}
+            )
+        session.busy = True
         handle = session.handle
         stream = handle.subscribe(after=handle.last_seq)
         handle.submit(UserTurn(items=prompt_parts(prompt)))
@@ -322,6 +328,7 @@ class BurroAgent:
                     return PromptResponse(stop_reason=stop)
                 return PromptResponse(stop_reason="end_turn")
         finally:
+            session.busy = False
             for task in session.asks:
                 task.cancel()
         return PromptResponse(stop_reason="cancelled")
