@@ -5,7 +5,7 @@ and a server that takes 5 s to start); the same with server-everything marked re
 (waited for, so its tools are in the first request). The slow server must not show up in
 any of these numbers: optional servers never delay the first request.
 Run: uv run python -m bench.bench_mcp_startup  (after scripts/test.sh installed npm's
-server-everything into .cache/npm)
+server-everything into .cache/npm-mcp)
 """
 
 from __future__ import annotations

@@ -9,11 +9,10 @@ cd "$(dirname "$0")/.."
 # schema, GitHub webhook payload examples).
 bash scripts/setup.sh tmux git chromium npm
 uv run python -m tests.review.npm
-# npm (with node) for the MCP client tests too.
 
-# The npm MCP test server, in a folder of its own (tests/mcp/conftest.py uses it).
-if [ ! -f .cache/npm/node_modules/@modelcontextprotocol/server-everything/dist/index.js ]; then
-    npm install --prefix .cache/npm --no-audit --no-fund --loglevel=error \
+# The npm MCP test server (tests/mcp), in a folder of its own.
+if [ ! -f .cache/npm-mcp/node_modules/@modelcontextprotocol/server-everything/dist/index.js ]; then
+    npm install --prefix .cache/npm-mcp --no-audit --no-fund --loglevel=error \
         @modelcontextprotocol/server-everything@2026.8.31 >/dev/null
 fi
 

@@ -19,11 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.fakes.model_server import FakeModelServer, RecordedRequest
 from tests.fakes.script import Call, Text, Turn
 
 BURRO = Path(sys.executable).parent / "burro"
+# For tests whose subject does not touch the store differently on PostgreSQL (the suite's
+# time budget): they run on SQLite only; the store-heavy ones run on both.
+SQLITE_ONLY = pytest.mark.parametrize("database_args", [[]], ids=["sqlite"])
 
 
 def free_port() -> int:

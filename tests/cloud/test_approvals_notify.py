@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.cloud.harness import steps
+from tests.cloud.harness import SQLITE_ONLY, steps
 
 
 class _Hook(ThreadingHTTPServer):
@@ -74,6 +74,7 @@ def test_approval_over_the_api_and_json_webhook(make_serve, hook: _Hook) -> None
     assert last["task_id"] == task_id and last["message"] == "made it"
 
 
+@SQLITE_ONLY
 def test_denied_command_and_ntfy_webhook(make_serve, hook: _Hook) -> None:
     serve, _ = make_serve(
         lambda i: steps("touch denied.txt", final="could not"),

@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.cloud.harness import BURRO, shell
+from tests.cloud.harness import BURRO, SQLITE_ONLY, shell
 from tests.fakes.script import Text, Turn
 
 
@@ -56,6 +56,7 @@ def test_worker_killed_mid_command_resumes_on_the_other_worker(make_serve, tmp_p
     assert len(outputs) == 2 and "interrupted" in json.dumps(outputs[-1]).lower()
 
 
+@SQLITE_ONLY
 def test_worker_killed_mid_stream_resumes_on_a_fresh_worker(make_serve, tmp_path: Path) -> None:
     count, cfg = _roots(tmp_path)
     slow = Turn([Text("thinking out loud " * 40, chunks=40)], event_gap_s=0.25)
@@ -79,7 +80,7 @@ def test_serve_killed_and_restarted_loses_nothing(make_serve, tmp_path: Path) ->
     serve, _ = make_serve(lambda i: _script(count, middle=middle), own_temporal=True)
     task_id = serve.submit("count", *cfg)
     follower = subprocess.Popen(
-        [str(BURRO), "cloud", "--server", serve.url, "logs", task_id, "--follow", "--json"],
+        [str(BURRO), "cloud", "--server", serve.url, "logs", task_id, "--follow", "--raw"],
         env=serve.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -106,6 +107,7 @@ def test_serve_killed_and_restarted_loses_nothing(make_serve, tmp_path: Path) ->
     assert follower.returncode == 0, err
 
 
+@SQLITE_ONLY
 def test_worker_stopped_with_sigterm_hands_the_turn_over(make_serve, tmp_path: Path) -> None:
     count, cfg = _roots(tmp_path)
     middle = Turn([shell(f"echo b >> {count} && sleep 30 && echo never > b.txt")])

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cloud.harness import steps
+from tests.cloud.harness import SQLITE_ONLY, steps
 
 KEY = "sk-fake-provider-key"  # FAKE_KEY in the worker's environment (harness.cloud_env)
 
 
+@SQLITE_ONLY
 def test_commands_cannot_read_the_key_or_write_outside_the_workspace(
     make_serve, tmp_path: Path
 ) -> None:

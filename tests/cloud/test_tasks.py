@@ -9,7 +9,7 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.cloud.harness import BURRO, processes_with, shell, steps
+from tests.cloud.harness import BURRO, SQLITE_ONLY, processes_with, shell, steps
 from tests.fakes.script import Turn
 
 
@@ -131,6 +131,7 @@ def test_cancel_kills_the_running_command(make_serve) -> None:
     assert view["attempts"][0]["command"] is None
 
 
+@SQLITE_ONLY
 def test_bad_input_gets_a_json_error_that_says_what_to_fix(make_serve, tmp_path: Path) -> None:
     serve, _ = make_serve(lambda i: [])
     with serve.http() as c:
@@ -149,6 +150,7 @@ def test_bad_input_gets_a_json_error_that_says_what_to_fix(make_serve, tmp_path:
     assert out.returncode == 1 and out.stderr.startswith("error: server said (404)")
 
 
+@SQLITE_ONLY
 def test_serve_stops_all_children_on_sigterm(make_serve) -> None:
     serve, _ = make_serve(lambda i: [], "--no-worker", own_temporal=True)
     assert serve.proc is not None
@@ -179,6 +181,7 @@ def test_serve_stops_all_children_on_sigterm(make_serve) -> None:
         )
 
 
+@SQLITE_ONLY
 def test_pull_brings_the_session_and_the_diff_home(make_serve, committed_repo: Path) -> None:
     from burro.core.api import find_session, session_transcript
 
@@ -196,6 +199,7 @@ def test_pull_brings_the_session_and_the_diff_home(make_serve, committed_repo: P
     assert again.returncode == 1 and "burro resume" in again.stderr
 
 
+@SQLITE_ONLY
 def test_attach_streams_sends_follow_ups_and_answers_approvals(make_serve) -> None:
     serve, _ = make_serve(
         lambda i: [
@@ -236,6 +240,7 @@ def test_attach_streams_sends_follow_ups_and_answers_approvals(make_serve) -> No
     assert "b/more.txt" in serve.cli("diff", task_id).stdout
 
 
+@SQLITE_ONLY
 def test_interrupt_stops_the_turn_and_the_task_takes_follow_ups(make_serve) -> None:
     marker = f"m{uuid.uuid4().hex[:8]}"
     serve, _ = make_serve(
@@ -256,6 +261,7 @@ def test_interrupt_stops_the_turn_and_the_task_takes_follow_ups(make_serve) -> N
     assert "+++ b/after.txt" in serve.cli("diff", task_id).stdout
 
 
+@SQLITE_ONLY
 def test_a_local_session_is_handed_to_the_server(make_serve, committed_repo: Path) -> None:
     serve, fake = make_serve(
         # One session throughout (the same session id): its first turn runs locally.

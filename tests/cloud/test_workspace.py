@@ -3,15 +3,13 @@ are the environment, not the result; it never sees credentials), a failing setup
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.cloud.harness import SQLITE_ONLY, steps
 
-from tests.cloud.harness import steps
-
-# The workspace does not depend on the store: SQLite only.
-pytestmark = pytest.mark.parametrize("database_args", [[]])
+pytestmark = SQLITE_ONLY
 
 
 def _commit(repo: Path, message: str) -> str:
@@ -54,8 +52,12 @@ def test_setup_script_prepares_the_workspace(make_serve, committed_repo: Path) -
     assert "+++ b/used.txt" in diff and "+dep" in diff
     assert "+key=none" in diff  # the setup script never sees the provider key
     assert "vendor/" not in diff.replace("cat vendor/", "")  # setup's files are not the result
-    events = serve.cli("logs", task_id, "--json").stdout
+    events = serve.cli("logs", task_id, "--raw").stdout
     assert "setup script finished" in events
+    exec_lines = [json.loads(x) for x in serve.cli("logs", task_id, "--json").stdout.splitlines()]
+    kinds = [x["type"] for x in exec_lines]  # the shapes of `burro exec --json`
+    assert "turn.started" in kinds and kinds[-1] in ("turn.completed", "turn.failed")
+    assert all(x["attempt"] == 1 for x in exec_lines)
 
 
 def test_failing_setup_fails_the_task_with_its_output(make_serve) -> None:

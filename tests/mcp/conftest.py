@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-NPM_DIR = ROOT / ".cache" / "npm"
+NPM_DIR = ROOT / ".cache" / "npm-mcp"
 EVERYTHING = NPM_DIR / "node_modules" / "@modelcontextprotocol" / "server-everything"
 TOY = Path(__file__).with_name("toy_server.py")
 

@@ -327,3 +327,89 @@ def test_a_failed_review_posts_nothing_and_is_retried(
     assert "holds no review JSON" in bot.log.read_text()
     assert len(reviews(github)) == 1 and len(summaries(github)) == 1
     assert len(github.calls("POST", r"/issues/7/comments$")) == 1
+
+
+class _TaskServer:
+    """A stand-in for `burro serve`'s POST /api/tasks (the body is checked against the
+    task server's own request model)."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.bodies: list[dict[str, Any]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:
+                from burro.frontends.cloud.schemas import TaskCreate
+
+                raw = self.rfile.read(int(self.headers["content-length"]))
+                ok = self.headers.get("authorization") == "Bearer serve-token"
+                if ok and self.path == "/api/tasks":
+                    body = json.loads(raw)
+                    TaskCreate.model_validate(body)
+                    outer.bodies.append(body)
+                    status, reply = 201, {"id": "task_0123abcd", "attempts": ["task_0123abcd_1"]}
+                else:
+                    status, reply = 401, {"detail": "missing or wrong token"}
+                data = json.dumps(reply).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        import threading
+
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def test_fix_comment_starts_a_task_on_the_task_server(
+    burro_home: Path, github: FakeGitHub, pr: PullRequest, server: FakeModelServer
+) -> None:
+    head = open_pr(github, pr, HEAD1)
+    tasks = _TaskServer()
+    bot = BotProcess(
+        burro_home,
+        github,
+        server,
+        env={"BURRO_SERVE_TOKEN": "serve-token"},
+        args=("--task-server", tasks.url),
+    ).start()
+    try:
+        event = comment_event(pr, "@burro fix the loop bound", "maintainer")
+        deliver(bot.url, "issue_comment", event, delivery="x1")
+        wait_for(lambda: settled(bot, "x1"), what="the fix task")
+    finally:
+        bot.stop()
+        tasks.httpd.shutdown()
+    assert bot.states()["x1"] == "done", bot.log.read_text()
+    (body,) = tasks.bodies
+    assert body["base"] == head and body["repo"] == str(pr.bare)
+    assert "the loop bound" in body["prompt"]
+    replies = [c["body"] for c in github.repos[REPO].issue_comments]
+    assert any("task_0123abcd" in r and "burro cloud apply" in r for r in replies)
+    assert server.requests == []  # no review was run for a fix request
+
+
+def test_a_malformed_delivery_fails_alone_and_the_next_one_is_served(
+    bot: BotProcess,
+    github: FakeGitHub,
+    pr: PullRequest,
+    server: FakeModelServer,
+    burro_home: Path,
+) -> None:
+    head = open_pr(github, pr, HEAD1)
+    broken = pr_event(pr, head, "opened")
+    del broken["pull_request"]["number"]
+    deliver(bot.url, "pull_request", broken, delivery="m1")
+    server.add_turns(answer(burro_home, OFF_BY_ONE))
+    deliver(bot.url, "pull_request", pr_event(pr, head, "opened"), delivery="m2")
+    wait_for(lambda: settled(bot, "m1") and settled(bot, "m2"), what="both deliveries")
+    assert bot.states() == {"m1": "failed", "m2": "done"}, bot.log.read_text()
+    assert len(reviews(github)) == 1

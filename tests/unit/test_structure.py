@@ -37,7 +37,7 @@ def _imported_modules(code: str) -> set[str]:
 
 def test_version_and_exec_paths_import_nothing_heavy() -> None:
     code = (
-        "import burro.cli, burro.frontends.exec.runner, burro.frontends.exec.jsonl, "
+        "import burro.cli, burro.frontends.exec.runner, burro.protocol.codex_exec, "
         "burro.frontends.exec.human, burro.core.api, burro.models, burro.tools, burro.config"
     )
     mods = _imported_modules(code)

@@ -38,6 +38,7 @@ from burro.sandbox import (
 from burro.tools import ProcessManager, Tool, ToolContext, ToolRegistry
 
 if TYPE_CHECKING:
+    from burro.models.usage import UsageEstimator
     from burro.tools.mcp import McpManager
 
 
@@ -104,6 +105,8 @@ class SessionState:
     # injected (tests, embedders), which then serves every model.
     client_factory: Callable[[Settings], ModelClient] | None = None
     retired_clients: list[ModelClient] = field(default_factory=list)
+    # Tokenizer estimates for servers that report no usage (created on first need).
+    usage_estimator: UsageEstimator | None = None
     # The session's own tool list (a review session); None follows the model's metadata.
     tool_names: tuple[str | Tool, ...] | None = None
     # The session's MCP servers ([mcp_servers]); their tools join the registry when ready.

@@ -319,9 +319,12 @@ class Turn:
         labelled as such (``TokenCount.estimated``)."""
         estimated = usage is None
         if usage is None:
-            from burro.models.usage import estimate_usage
+            from burro.models.usage import UsageEstimator, estimate_usage
 
-            usage = estimate_usage(prompt, self._sample_items)
+            st = self.state
+            if st.usage_estimator is None:
+                st.usage_estimator = UsageEstimator()  # one per session: items counted once
+            usage = estimate_usage(prompt, self._sample_items, estimator=st.usage_estimator)
         self.usage = self.usage.plus(usage)
         st = self.state
         st.note_usage(usage.total_tokens or usage.input_tokens + usage.output_tokens)

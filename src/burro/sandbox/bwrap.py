@@ -106,6 +106,12 @@ class BwrapSandbox:
         out += ["--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger"]
         writable = policy.mode == "workspace-write"
         roots = [r for r in policy.writable_roots if os.path.isdir(r)] if writable else []
+        # (Under workspace-write the fresh /tmp already hides whatever lies in the host's.)
+        hidden = [
+            h for h in policy.hidden if os.path.isdir(h) and not (writable and _inside(h, "/tmp"))
+        ]
+        for path in hidden:  # an empty folder in its place (made read-only below)
+            out += ["--tmpfs", path]
         if writable:
             out += ["--tmpfs", "/tmp"]
         # Parents before children, so a nested root is bound on top of its parent.
@@ -119,9 +125,15 @@ class BwrapSandbox:
             elif os.path.isdir(os.path.dirname(path)):
                 out += ["--tmpfs", path, "--remount-ro", path]
         where = os.path.realpath(cwd)
-        if writable and _inside(where, "/tmp") and not any(_inside(where, r) for r in roots):
+        if any(_inside(where, h) for h in policy.hidden) and not any(
+            _inside(where, r) for r in roots
+        ):
+            out += ["--ro-bind", where, where]  # a read-only task inside burro's home
+        elif writable and _inside(where, "/tmp") and not any(_inside(where, r) for r in roots):
             # The fresh /tmp hides the host's; keep a read-only view of the working folder.
             out += ["--ro-bind", where, where]
+        for path in hidden:  # after the binds inside it have made their mount points
+            out += ["--remount-ro", path]
         out += ["--chdir", where]
         return out
 

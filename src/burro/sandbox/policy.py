@@ -34,6 +34,9 @@ class SandboxPolicy(msgspec.Struct, kw_only=True, frozen=True):
     writable_roots: tuple[str, ...] = ()
     network_access: bool = False
     protected: tuple[str, ...] = ()
+    # Invisible to commands in every sandboxed mode (burro's home: stored keys, the task
+    # server's token and database, other sessions); roots inside stay usable.
+    hidden: tuple[str, ...] = ()
 
     @property
     def network_disabled(self) -> bool:
@@ -81,8 +84,9 @@ def policy_for(
     base = Path(os.path.realpath(Path(cwd).expanduser()))
     if mode == "danger-full-access":
         return SandboxPolicy(mode=mode, network_access=True)
+    hidden = (_real(burro_home, base=base),) if burro_home is not None else ()
     if mode == "read-only":
-        return SandboxPolicy(mode=mode, network_access=network_access)
+        return SandboxPolicy(mode=mode, network_access=network_access, hidden=hidden)
     roots: list[str] = []
     for raw in (base, *writable_roots, *add_dirs):
         real = _real(raw, base=base)
@@ -108,6 +112,7 @@ def policy_for(
         writable_roots=tuple(roots),
         network_access=network_access,
         protected=tuple(protected),
+        hidden=hidden,
     )
 
 

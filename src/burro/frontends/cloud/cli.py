@@ -279,21 +279,44 @@ def cloud_wait(ctx: click.Context, task_id: str, timeout: float | None) -> None:
 @cloud_group.command("logs")
 @click.argument("task_id")
 @click.option("-f", "--follow", is_flag=True, help="Keep streaming until the task ends.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON event per line.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="The lines of `burro exec --json` (Codex shapes)."
+)
+@click.option(
+    "--raw", is_flag=True, help="The stored protocol events: {attempt, seq, event} per line."
+)
 @click.pass_context
 @_guard
-def cloud_logs(ctx: click.Context, task_id: str, follow: bool, as_json: bool) -> None:
-    """The task's events (reconnects with Last-Event-ID if the server restarts)."""
-    from burro.frontends.cloud.client import render_human
+def cloud_logs(ctx: click.Context, task_id: str, follow: bool, as_json: bool, raw: bool) -> None:
+    """The task's events (reconnects with Last-Event-ID if the server restarts). With
+    --json, the lines of `burro exec --json` (Codex's exec shapes), each with its
+    attempt number."""
+    import msgspec
 
+    from burro.frontends.cloud.client import render_human
+    from burro.protocol.codex_exec import JsonlMapper
+    from burro.protocol.events import Event
+
+    mappers: dict[int, JsonlMapper] = {}
     for _id, kind, data in _api(ctx).events(task_id, follow=follow):
         if kind == "end":
             break
-        if as_json:
-            sys.stdout.write(json.dumps(data) + "\n")
+        if raw:
+            sys.stdout.write(json.dumps(data, separators=(",", ":")) + "\n")
             sys.stdout.flush()
-        else:
+            continue
+        if not as_json:
             render_human(kind, data, sys.stdout)
+            continue
+        attempt = int(data.get("attempt", 1))
+        try:
+            event = msgspec.convert(data.get("event", {}), Event)
+        except msgspec.ValidationError:
+            continue  # an event kind this client does not know (a newer server)
+        mapper = mappers.setdefault(attempt, JsonlMapper())
+        for line in mapper.map(event):
+            sys.stdout.write(json.dumps({**line, "attempt": attempt}, separators=(",", ":")) + "\n")
+        sys.stdout.flush()
 
 
 @cloud_group.command("follow-up")

@@ -169,7 +169,7 @@ def _hint(exc: Exception) -> str:
 async def _drive(opts: ExecOptions, settings: Any, op: UserTurn, resume: str | None) -> int:
     from burro.core.api import SessionHandle, SessionOptions, run_task
     from burro.frontends.exec.human import HumanRenderer
-    from burro.frontends.exec.jsonl import JsonlMapper
+    from burro.protocol.codex_exec import JsonlMapper
     from burro.protocol.events import EventEnvelope
 
     nudges = opts.completion_nudges

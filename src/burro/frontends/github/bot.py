@@ -22,8 +22,9 @@ log = logging.getLogger("burro.github")
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
 FIX_DISABLED = (
     "`@{mention} fix` starts a background task on this branch, which needs burro's task "
-    "server: run the bot inside `burro serve` (with the GitHub settings) instead of "
-    "`burro github serve`. `@{mention} review` works here."
+    "server: start `burro serve`, then run the bot with `--task-server URL` and "
+    "`BURRO_SERVE_TOKEN` set to the token `burro serve` printed. `@{mention} review` "
+    "works without it."
 )
 
 
@@ -32,6 +33,7 @@ class FixRequest:
     repo: str
     number: int
     branch: str
+    head_sha: str
     clone_url: str
     what: str
     requested_by: str
@@ -121,6 +123,7 @@ class Bot:
                     repo=repo,
                     number=number,
                     branch=pr["head"]["ref"],
+                    head_sha=pr["head"]["sha"],
                     clone_url=pr["head"]["repo"]["clone_url"],
                     what=what,
                     requested_by=user,

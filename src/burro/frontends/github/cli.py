@@ -47,6 +47,13 @@ def github_group() -> None:
     type=click.Choice(["P0", "P1", "P2", "P3"], case_sensitive=False),
     help="Findings this urgent or more become inline comments; the rest stay in the summary.",
 )
+@click.option(
+    "--task-server",
+    metavar="URL",
+    envvar="BURRO_TASK_SERVER",
+    help="burro serve's URL: `@burro fix` starts background tasks there "
+    "(token in BURRO_SERVE_TOKEN).",
+)
 @click.option("--review-drafts", is_flag=True, help="Also review draft pull requests.")
 @click.option(
     "--retry-base-seconds",
@@ -103,10 +110,20 @@ def serve_cmd(**kw: Any) -> None:
     except (OSError, BotConfigError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    sys.exit(serve(config, host=kw["host"], port=kw["port"]))
+    fix = None
+    if kw.get("task_server"):
+        from burro.frontends.github.tasks import task_server_fix
+
+        if not env.get("BURRO_SERVE_TOKEN"):
+            click.echo(
+                "error: --task-server needs BURRO_SERVE_TOKEN (printed by burro serve)", err=True
+            )
+            sys.exit(1)
+        fix = task_server_fix(kw["task_server"], env["BURRO_SERVE_TOKEN"])
+    sys.exit(serve(config, host=kw["host"], port=kw["port"], fix_handler=fix))
 
 
-def serve(config: Any, *, host: str, port: int) -> int:
+def serve(config: Any, *, host: str, port: int, fix_handler: Any = None) -> int:
     import logging
 
     import uvicorn
@@ -114,7 +131,7 @@ def serve(config: Any, *, host: str, port: int) -> int:
     from burro.frontends.github.server import BotService, webhook_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    service = BotService(config)
+    service = BotService(config, fix_handler=fix_handler)
     app = webhook_app(service)
     click.echo(f"burro github: listening on http://{host}:{port}/webhook", err=True)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))

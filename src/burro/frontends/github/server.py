@@ -62,14 +62,23 @@ class Worker:
             self.queue.retry(
                 d.id, delay_s=exc.retry_after_s, note=str(exc), max_attempts=cfg.max_attempts
             )
-        except (BurroError, OSError, ValueError, KeyError, TypeError) as exc:
-            retry = not isinstance(exc, GitHubError | ValueError) or bool(
-                getattr(exc, "retryable", False)
-            )
-            if getattr(exc, "code", "") == "bad_request":
-                retry = False
+        except Exception as exc:  # the worker's boundary: one bad delivery never stops it
+            # Review failures and I/O are worth another try; a GitHub 4xx, a bad target
+            # or a malformed payload (KeyError, ValueError...) is not.
+            if isinstance(exc, GitHubError):
+                retry = exc.retryable
+            elif isinstance(exc, BurroError):
+                retry = exc.code != "bad_request"
+            else:
+                retry = isinstance(exc, OSError)
             note = f"{type(exc).__name__}: {exc}"
-            log.warning("delivery %s failed (attempt %d): %s", d.id, d.attempts, note)
+            log.warning(
+                "delivery %s failed (attempt %d): %s",
+                d.id,
+                d.attempts,
+                note,
+                exc_info=not isinstance(exc, BurroError),
+            )
             if retry:
                 delay = cfg.retry_base_s * 2 ** (d.attempts - 1)
                 self.queue.retry(d.id, delay_s=delay, note=note, max_attempts=cfg.max_attempts)

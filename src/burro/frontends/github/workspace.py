@@ -5,11 +5,33 @@ itself runs in burro's read-only sandbox."""
 from __future__ import annotations
 
 import base64
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 from burro.frontends.github.client import GitHubError
+
+_PASS = (
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "NO_PROXY",
+    "https_proxy",
+    "http_proxy",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "GIT_SSL_CAINFO",
+    "PATH",
+    "LANG",
+)
+
+
+def _env(cwd: Path) -> dict[str, str]:
+    """No user git config or credentials helpers: only the token we pass, and proxies."""
+    env = {k: v for k, v in os.environ.items() if k in _PASS}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    env.update(GIT_TERMINAL_PROMPT="0", HOME=str(cwd), GIT_CONFIG_NOSYSTEM="1")
+    return env
 
 
 def _git(cwd: Path, *args: str, token: str = "", url: str = "") -> str:

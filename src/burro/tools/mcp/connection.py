@@ -77,8 +77,27 @@ class McpConnection:
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:
-        if self.config.enabled and self._task is None:
-            self._task = asyncio.create_task(self._run(), name=f"mcp:{self.name}")
+        if not self.config.enabled or self._task is not None:
+            return
+        missing = self._missing_command()
+        if missing:  # known at once: reported with the session's first events
+            self._fail(missing)
+            return
+        self._task = asyncio.create_task(self._run(), name=f"mcp:{self.name}")
+
+    def _missing_command(self) -> str | None:
+        import os
+        import shutil
+
+        command = self.config.command
+        if not command:
+            return None
+        if os.sep in command:
+            base = Path(self.config.cwd).expanduser() if self.config.cwd else self._cwd
+            found = (self._cwd / base / command).is_file()
+        else:
+            found = shutil.which(command, path=self._env.get("PATH", os.defpath)) is not None
+        return None if found else f"command `{command}` not found; check `command` and PATH"
 
     async def wait_settled(self) -> None:
         """Until the server is ready or has failed (bounded by its startup timeout)."""
