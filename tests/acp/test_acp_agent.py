@@ -48,6 +48,7 @@ async def test_initialize_advertises_what_burro_does(workspace: Workspace) -> No
         assert init.agent_info is not None and init.agent_info.name == "burro"
         caps = init.agent_capabilities
         assert caps is not None and caps.load_session
+        assert caps.session_capabilities is not None and caps.session_capabilities.list is not None
         assert caps.prompt_capabilities is not None and caps.prompt_capabilities.image
         assert init.auth_methods
         # The provider key is in the environment: authenticating is a no-op.
@@ -152,6 +153,10 @@ async def test_cancel_interrupts_a_running_command(workspace: Workspace) -> None
         prompt = asyncio.create_task(conn.prompt(session_id=sid, prompt=[_text("wait")]))
         while not any(u.tool_call_id == "slow" for u in client.of("tool_call")):
             await asyncio.sleep(0.05)
+        from acp import RequestError
+
+        with pytest.raises(RequestError, match="Invalid request"):  # one prompt at a time
+            await conn.prompt(session_id=sid, prompt=[_text("me too")])
         await conn.cancel(session_id=sid)
         resp = await prompt
         assert resp.stop_reason == "cancelled"
@@ -174,6 +179,8 @@ async def test_load_replays_an_earlier_session_and_continues_it(workspace: Works
 
     second = Recorder()
     async with acp_agent(workspace, second) as conn:
+        listed = await conn.list_sessions(cwd=str(workspace.repo))
+        assert [(s.session_id, s.title) for s in listed.sessions] == [(sid, "what is the answer?")]
         loaded = await conn.load_session(cwd=str(workspace.repo), session_id=sid, mcp_servers=[])
         assert loaded is not None and loaded.modes is not None
         replayed = [(u.session_update, u.content.text) for u in second.updates]

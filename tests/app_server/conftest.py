@@ -26,6 +26,7 @@ RESPONSES = {
     "thread/start": "#/definitions/v2/ThreadStartResponse",
     "thread/resume": "#/definitions/v2/ThreadResumeResponse",
     "thread/list": "#/definitions/v2/ThreadListResponse",
+    "thread/read": "#/definitions/v2/ThreadReadResponse",
     "turn/start": "#/definitions/v2/TurnStartResponse",
     "turn/interrupt": "#/definitions/v2/TurnInterruptResponse",
 }

@@ -74,6 +74,12 @@ def test_resume_the_thread_in_a_new_process(workspace: Workspace) -> None:
         assert [t.id for t in listed.data] == [thread_id]
         assert listed.data[0].preview == "what is the answer?"
         resumed = codex.thread_resume(thread_id, cwd=str(workspace.repo))
+        # The earlier turn comes back with its items (what an IDE shows on resume).
+        (earlier,) = resumed.read(include_turns=True).thread.turns
+        assert earlier.status.value == "completed"
+        items = [i.root for i in earlier.items]
+        assert [i.type for i in items] == ["userMessage", "agentMessage"]
+        assert items[1].text == "The answer is 42."
         assert resumed.run("again?").final_response == "Still 42."
     body = str(workspace.server.requests[-1].json)
     assert "what is the answer?" in body and "The answer is 42." in body
@@ -211,3 +217,17 @@ def test_the_sdk_runs_burro_as_its_codex_binary(workspace: Workspace) -> None:
         assert codex.metadata.userAgent.startswith("burro/")
         result = codex.thread_start(cwd=str(workspace.repo)).run("hi")
     assert result.final_response == "hello from burro"
+
+
+def test_a_second_turn_while_one_runs_is_refused(workspace: Workspace) -> None:
+    from openai_codex.errors import JsonRpcError
+
+    workspace.server.add_turns(Turn([Call("shell", {"command": ["sleep", "60"]}, call_id="slow")]))
+    with workspace.codex() as codex:
+        thread = codex.thread_start(cwd=str(workspace.repo))
+        turn = thread.turn("wait")
+        with pytest.raises(JsonRpcError, match="a turn is already running"):
+            thread.turn("me too")
+        turn.interrupt()
+        assert turn.run().status.value == "interrupted"
+    assert schema_errors(workspace.lines()) == []

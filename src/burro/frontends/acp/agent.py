@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from acp.schema import (
         AuthenticateResponse,
         InitializeResponse,
+        ListSessionsResponse,
         LoadSessionResponse,
         NewSessionResponse,
         PromptResponse,
@@ -52,6 +53,7 @@ class _Session:
     mapper: EventMapper
     mode: Mode
     asks: set[asyncio.Task[None]] = field(default_factory=set)
+    busy: bool = False  # a prompt is running
 
 
 @dataclass
@@ -126,6 +128,8 @@ class BurroAgent:
             Implementation,
             InitializeResponse,
             PromptCapabilities,
+            SessionCapabilities,
+            SessionListCapabilities,
         )
 
         from acp import PROTOCOL_VERSION
@@ -137,6 +141,7 @@ class BurroAgent:
             agent_capabilities=AgentCapabilities(
                 load_session=True,
                 prompt_capabilities=PromptCapabilities(image=True, embedded_context=True),
+                session_capabilities=SessionCapabilities(list=SessionListCapabilities()),
             ),
             auth_methods=[
                 AuthMethodAgent(
@@ -230,6 +235,32 @@ class BurroAgent:
         session = await self._open(cwd, resume=session_id)
         return LoadSessionResponse(modes=self._modes(session))
 
+    async def list_sessions(
+        self, cwd: str | None = None, cursor: str | None = None, **_: Any
+    ) -> ListSessionsResponse:
+        """Saved burro sessions, newest first (those of ``cwd`` when given)."""
+        from datetime import UTC, datetime
+
+        from acp.schema import ListSessionsResponse, SessionInfo
+
+        from burro.config import burro_home
+        from burro.core.api import list_sessions
+
+        found = await asyncio.to_thread(
+            list_sessions, burro_home(self._env), cwd=Path(cwd) if cwd else None, limit=200
+        )
+        return ListSessionsResponse(
+            sessions=[
+                SessionInfo(
+                    session_id=s.id,
+                    cwd=s.cwd,
+                    title=" ".join(s.first_prompt.split())[:80] or None,
+                    updated_at=datetime.fromtimestamp(s.modified, UTC).isoformat(),
+                )
+                for s in found
+            ]
+        )
+
     async def set_session_mode(
         self, mode_id: str, session_id: str, **_: Any
     ) -> SetSessionModeResponse | None:
@@ -269,6 +300,11 @@ class BurroAgent:
         from acp import RequestError
 
         session = self._session(session_id)
+        if session.busy:
+            raise RequestError.invalid_request(
+                {"message": "a prompt is already running in this session; wait for it or cancel it"}
+            )
+        session.busy = True
         handle = session.handle
         stream = handle.subscribe(after=handle.last_seq)
         handle.submit(UserTurn(items=prompt_parts(prompt)))
@@ -292,6 +328,7 @@ class BurroAgent:
                     return PromptResponse(stop_reason=stop)
                 return PromptResponse(stop_reason="end_turn")
         finally:
+            session.busy = False
             for task in session.asks:
                 task.cancel()
         return PromptResponse(stop_reason="cancelled")

@@ -254,3 +254,24 @@ class TurnMapper:
             out += self.complete(closing)
         turn_obj = self.turn(self.turn_id, status, error)
         return [*out, ("turn/completed", {"threadId": self.thread_id, "turn": turn_obj})]
+
+
+def history(thread_id: str, events: list[Event]) -> list[dict[str, Any]]:
+    """A saved session's turns with their completed items, as ``thread.turns`` shows
+    them (a turn cut off by a crash is ``interrupted``)."""
+    turns: dict[str, dict[str, Any]] = {}
+    mappers: dict[str, TurnMapper] = {}
+    for ev in events:
+        turn_id = getattr(ev, "turn_id", None)
+        if not isinstance(turn_id, str) or not turn_id:
+            continue
+        mapper = mappers.setdefault(turn_id, TurnMapper(thread_id, turn_id=turn_id))
+        entry = turns.setdefault(turn_id, {"id": turn_id, "items": [], "status": "interrupted"})
+        for method, params in mapper.notes(ev):
+            if method == "item/completed":
+                entry["items"].append(params["item"])
+            elif method == "turn/completed":
+                entry["status"] = params["turn"]["status"]
+                if "error" in params["turn"]:
+                    entry["error"] = params["turn"]["error"]
+    return list(turns.values())

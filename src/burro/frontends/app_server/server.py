@@ -27,7 +27,7 @@ from burro.frontends.app_server.convert import (
     override,
     thread_json,
 )
-from burro.frontends.app_server.items import TurnMapper, now_ms
+from burro.frontends.app_server.items import TurnMapper, history, now_ms
 from burro.protocol.events import (
     EventEnvelope,
     ExecApprovalRequest,
@@ -263,7 +263,34 @@ class AppServer:
     async def thread_resume(self, params: dict[str, Any]) -> dict[str, Any]:
         thread_id = str(params.get("threadId") or "")
         t = self._threads.get(thread_id) or await self._open(params, resume=thread_id)
-        return self._thread_response(t)
+        response = self._thread_response(t)
+        if not params.get("excludeTurns"):
+            response["thread"]["turns"] = await self._turns(t.handle.session_id)
+        return response
+
+    async def thread_read(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A loaded thread, or a saved one (``notLoaded``), with its turns on request."""
+        from burro.core.api import list_sessions
+
+        thread_id = str(params.get("threadId") or "")
+        loaded = self._threads.get(thread_id)
+        if loaded is not None:
+            thread = self._thread_obj(loaded)
+        else:
+            saved = await asyncio.to_thread(list_sessions, self._home())
+            info = next((s for s in saved if s.id == thread_id), None)
+            if info is None:
+                raise RpcError(INVALID_PARAMS, f"no thread {thread_id}")
+            thread = info_json(info)
+        if params.get("includeTurns"):
+            thread["turns"] = await self._turns(thread["id"])
+        return {"thread": thread}
+
+    async def _turns(self, thread_id: str) -> list[dict[str, Any]]:
+        from burro.core.api import session_transcript
+
+        events = await asyncio.to_thread(session_transcript, self._home(), thread_id)
+        return history(thread_id, events)
 
     async def thread_list(self, params: dict[str, Any]) -> dict[str, Any]:
         from burro.core.api import list_sessions
@@ -302,6 +329,11 @@ class AppServer:
 
     async def turn_start(self, params: dict[str, Any]) -> dict[str, Any]:
         t = self._thread(params)
+        if t.turn is not None:
+            raise RpcError(
+                INVALID_REQUEST,
+                "a turn is already running in this thread; wait for turn/completed or send turn/interrupt",
+            )
         parts = input_parts(params.get("input") or [])
         if not parts:
             raise RpcError(INVALID_PARAMS, "turn/start needs at least one input item")
@@ -401,6 +433,7 @@ _METHODS: dict[str, Handler] = {
     "thread/start": AppServer.thread_start,
     "thread/resume": AppServer.thread_resume,
     "thread/list": AppServer.thread_list,
+    "thread/read": AppServer.thread_read,
     "turn/start": AppServer.turn_start,
     "turn/interrupt": AppServer.turn_interrupt,
 }

@@ -1,0 +1,67 @@
+"""The client going away never leaves `burro app-server` (or its commands) running."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import pytest
+
+from tests.acp.test_lifecycle import _running
+from tests.app_server.conftest import Workspace
+from tests.e2e.conftest import BURRO, burro_env
+from tests.fakes.script import Call, Turn
+from tests.fakes.workspace import fake_provider_overrides
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def test_closing_stdin_mid_turn_ends_the_server_and_its_command(workspace: Workspace) -> None:
+    marker = "62.75"
+    workspace.server.add_turns(
+        Turn([Call("shell", {"command": ["sleep", marker]}, call_id="slow")])
+    )
+    provider, table = fake_provider_overrides(workspace.server.base_url, "chat")
+    proc = subprocess.Popen(
+        [str(BURRO), "-c", provider, "-c", table, "-m", "qwen3-coder", "app-server"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=workspace.repo,
+        env=burro_env(workspace.home),
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    messages = [
+        {"id": 1, "method": "initialize", "params": {"clientInfo": {"name": "t", "version": "1"}}},
+        {"id": 2, "method": "thread/start", "params": {"cwd": str(workspace.repo)}},
+    ]
+    try:
+        for msg in messages:
+            proc.stdin.write((json.dumps(msg) + "\n").encode())
+        proc.stdin.flush()
+        thread_id = ""
+        while not thread_id:
+            reply = json.loads(proc.stdout.readline())
+            if reply.get("id") == 2:
+                thread_id = reply["result"]["thread"]["id"]
+        turn = {
+            "id": 3,
+            "method": "turn/start",
+            "params": {"threadId": thread_id, "input": [{"type": "text", "text": "wait"}]},
+        }
+        proc.stdin.write((json.dumps(turn) + "\n").encode())
+        proc.stdin.flush()
+        deadline = time.monotonic() + 30
+        while not _running(marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _running(marker), "the command never started"
+        proc.stdin.close()
+        assert proc.wait(timeout=30) == 0
+        deadline = time.monotonic() + 10
+        while _running(marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _running(marker) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
