@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# bubblewrap for the sandbox tests, tmux for the real-terminal UI test, git for repos.
-bash scripts/setup.sh tmux git
+# bubblewrap for the sandbox tests, tmux for the real-terminal UI test, git for repos,
+# chromium for the web UI tests (Playwright drives it by path; no browser download).
+bash scripts/setup.sh tmux git chromium
 
 # PostgreSQL for the task-store tests (tests/cloud start a throwaway cluster with initdb).
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
