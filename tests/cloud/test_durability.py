@@ -104,3 +104,18 @@ def test_serve_killed_and_restarted_loses_nothing(make_serve, tmp_path: Path) ->
     assert seqs == stored, "every stored event exactly once, in order"
     assert [s for _, s in seqs] == list(range(1, len(seqs) + 1))
     assert follower.returncode == 0, err
+
+
+def test_worker_stopped_with_sigterm_hands_the_turn_over(make_serve, tmp_path: Path) -> None:
+    count, cfg = _roots(tmp_path)
+    middle = Turn([shell(f"echo b >> {count} && sleep 30 && echo never > b.txt")])
+    serve, _ = make_serve(lambda i: _script(count, middle=middle), "--no-worker")
+    first = serve.start_worker()
+    task_id = serve.submit("count", *cfg)
+    serve.wait_until(task_id, lambda v: "sleep 30" in (v["attempts"][0]["command"] or ""))
+    first.terminate()
+    assert first.wait(timeout=30) == 0  # one SIGTERM ends it, its command with it
+    second = serve.start_worker()
+    view = serve.wait_until(task_id, lambda v: v["status"] == "completed", timeout=90)
+    assert count.read_text() == "a\nb\nc\n"
+    assert view["attempts"][0]["worker"].endswith(f":{second.pid}")

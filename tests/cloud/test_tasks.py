@@ -9,7 +9,7 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.cloud.harness import processes_with, shell, steps
+from tests.cloud.harness import BURRO, processes_with, shell, steps
 from tests.fakes.script import Turn
 
 
@@ -79,6 +79,8 @@ def test_follow_up_joins_a_finished_task(make_serve) -> None:
     task_id = serve.submit("first")
     assert serve.wait(task_id).returncode == 0, serve.log()
     assert "two.txt" not in serve.cli("diff", task_id).stdout
+    # Waiting for a follow-up holds nothing: the attempt's workflow has ended.
+    assert _workflow_status(serve, f"burro-attempt-{task_id}_1") == "COMPLETED"
 
     sent = serve.cli("follow-up", task_id, "now the second file")
     assert sent.returncode == 0, sent.stderr
@@ -90,6 +92,25 @@ def test_follow_up_joins_a_finished_task(make_serve) -> None:
     last = fake.requests[-1].json
     texts = json.dumps(last["input"])
     assert "first" in texts and "now the second file" in texts
+
+
+def _workflow_status(serve, workflow_id: str, timeout: float = 15) -> str:
+    """The workflow's status once it is no longer running (or RUNNING at the deadline)."""
+    import asyncio
+
+    from temporalio.client import Client
+
+    async def describe() -> str:
+        client = await Client.connect(serve.temporal_address)
+        deadline = time.monotonic() + timeout
+        while True:
+            desc = await client.get_workflow_handle(workflow_id).describe()
+            name = desc.status.name if desc.status else "UNKNOWN"
+            if name != "RUNNING" or time.monotonic() > deadline:
+                return name
+            await asyncio.sleep(0.2)
+
+    return asyncio.run(describe())
 
 
 def test_cancel_kills_the_running_command(make_serve) -> None:
@@ -128,8 +149,8 @@ def test_bad_input_gets_a_json_error_that_says_what_to_fix(make_serve, tmp_path:
     assert out.returncode == 1 and out.stderr.startswith("error: server said (404)")
 
 
-def test_serve_stops_all_children_on_sigterm(make_serve, tmp_path: Path) -> None:
-    serve, _ = make_serve(lambda i: [], own_temporal=True)
+def test_serve_stops_all_children_on_sigterm(make_serve) -> None:
+    serve, _ = make_serve(lambda i: [], "--no-worker", own_temporal=True)
     assert serve.proc is not None
     children = subprocess.run(
         ["ps", "-o", "pid=", "--ppid", str(serve.proc.pid)],
@@ -138,8 +159,20 @@ def test_serve_stops_all_children_on_sigterm(make_serve, tmp_path: Path) -> None
         check=False,
     ).stdout.split()
     assert children, "the Temporal dev server runs as a child"
-    serve.stop()
-    assert serve.proc.returncode == 0
+    task_id = serve.submit("never runs (no worker)")
+    follower = subprocess.Popen(  # an open event stream must not hold the server up
+        [str(BURRO), "cloud", "--server", serve.url, "logs", task_id, "--follow"],
+        env=serve.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(1.0)
+        serve.proc.terminate()
+        assert serve.proc.wait(timeout=30) == 0
+    finally:
+        follower.kill()
+        follower.wait()
     for pid in children:
         assert (
             not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
@@ -164,8 +197,6 @@ def test_pull_brings_the_session_and_the_diff_home(make_serve, committed_repo: P
 
 
 def test_attach_streams_sends_follow_ups_and_answers_approvals(make_serve) -> None:
-    from tests.cloud.harness import BURRO
-
     serve, _ = make_serve(
         lambda i: [
             *steps(final="hello from the task"),
@@ -226,8 +257,6 @@ def test_interrupt_stops_the_turn_and_the_task_takes_follow_ups(make_serve) -> N
 
 
 def test_a_local_session_is_handed_to_the_server(make_serve, committed_repo: Path) -> None:
-    from tests.cloud.harness import BURRO
-
     serve, fake = make_serve(
         # One session throughout (the same session id): its first turn runs locally.
         lambda i: [

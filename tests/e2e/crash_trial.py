@@ -57,10 +57,13 @@ class Trial:
     duplicated: list[int] = field(default_factory=list)  # steps whose command ran twice
     ran_after_kill: bool = False  # the log changed after the process group was gone
     resume_error: str = ""  # why the resume failed ("" when it worked)
+    stuck: list[str] = field(default_factory=list)  # processes alive 30 s after the kill
 
     @property
     def ok(self) -> bool:
-        return not (self.lost or self.duplicated or self.ran_after_kill or self.resume_error)
+        return not (
+            self.lost or self.duplicated or self.ran_after_kill or self.resume_error or self.stuck
+        )
 
 
 def _log(repo: Path) -> list[str]:
@@ -74,6 +77,20 @@ def _wait_for(pid_file: Path, proc: subprocess.Popen[bytes], deadline: float) ->
             raise RuntimeError("burro did not start under the reaper")
         time.sleep(0.002)
     return int(pid_file.read_text())
+
+
+def _children(parent: int) -> list[str]:
+    """``pid: command`` of every process whose parent is ``parent``."""
+    found: list[str] = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == parent:
+                cmd = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                found.append(f"{stat.parent.name} {fields[0]}: {cmd.strip()[:200]}")
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
 
 
 def _kill_when(point: KillPoint, server: FakeModelServer, repo: Path, started: float) -> None:
@@ -111,7 +128,11 @@ def run_trial(tmp: Path, point: KillPoint) -> Trial:
             with contextlib.suppress(ProcessLookupError):  # it may have finished already
                 os.kill(burro, signal.SIGKILL)
             # The reaper exits once burro and every command it left behind are gone.
-            out, _ = proc.communicate(timeout=30)
+            try:
+                out, _ = proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                trial.stuck = _children(proc.pid)
+                return trial
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -165,6 +165,7 @@ def test_piped_stdin_is_appended_to_the_prompt(
             assert proc.stdin is not None
             proc.stdin.close()
     assert code == 0, err_file.read_text()
+    assert "stdin is open but sent nothing" in err_file.read_text()  # said, not silent
     assert "<stdin>" not in json.dumps(server.requests[1].json["input"])
 
 
@@ -215,7 +216,8 @@ def test_codex_tables_warn_and_typos_fail(
     server.add_turns(Turn([Text("started anyway")]))
     res = run_exec([*provider_args(server, "responses"), "hi"], cwd=repo, home=burro_home)
     assert res.code == 0, res.stderr
-    assert "`mcp_servers` is a Codex setting burro does not support yet" in res.stderr
+    # An optional MCP server that cannot start is a warning; the task still runs.
+    assert "MCP server `docs` is unavailable" in res.stderr and "not found" in res.stderr
     assert "`tui` is a Codex setting" in res.stderr
     (burro_home / "config.toml").write_text("hide_agent_reasonin = true\n")
     res = run_exec([*provider_args(server, "responses"), "hi"], cwd=repo, home=burro_home)

@@ -28,6 +28,7 @@ POINTS: list[KillPoint] = [
 @pytest.mark.parametrize("point", POINTS, ids=[f"{a}{b}" for a, b in POINTS])
 def test_sigkill_then_resume(point: KillPoint, tmp_path: Path) -> None:
     trial = run_trial(tmp_path, point)
+    assert trial.stuck == [], "processes were still running 30 s after the kill"
     assert trial.resume_error == ""
     assert trial.lost == [], "a command reported complete came back as interrupted"
     assert trial.duplicated == [], "a command ran twice"

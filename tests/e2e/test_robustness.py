@@ -46,11 +46,12 @@ def _run_bytes(
     home: Path,
     stdin: bytes | None = None,
     prefix: list[str] = (),  # type: ignore[assignment]
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [*[a.encode() for a in prefix], str(BURRO).encode(), b"exec", *args],
         cwd=cwd,
-        env=burro_env(home),
+        env={**burro_env(home), **(env or {})},
         input=stdin,
         stdin=None if stdin is not None else subprocess.DEVNULL,
         capture_output=True,
@@ -136,7 +137,7 @@ def test_a_second_process_resuming_a_busy_session_is_refused(repo: Path, burro_h
 # -- undecodable bytes in prompts ------------------------------------------------------
 
 
-@pytest.mark.parametrize("where", ["argv", "stdin"])
+@pytest.mark.parametrize("where", ["argv", "stdin", "stdin-strict"])
 def test_undecodable_prompt_bytes_complete_and_resume(
     where: str, repo: Path, burro_home: Path
 ) -> None:
@@ -146,7 +147,11 @@ def test_undecodable_prompt_bytes_complete_and_resume(
         if where == "argv":
             res = _run_bytes([*args, raw], cwd=repo, home=burro_home)
         else:
-            res = _run_bytes([*args, b"-"], cwd=repo, home=burro_home, stdin=raw + b"\n")
+            # "strict": how stdin decodes under most UTF-8 locales (not C.UTF-8).
+            strict = {"PYTHONIOENCODING": "utf-8:strict"} if where == "stdin-strict" else {}
+            res = _run_bytes(
+                [*args, b"-"], cwd=repo, home=burro_home, stdin=raw + b"\n", env=strict
+            )
         assert res.returncode == 0, res.stderr.decode(errors="replace")
         body = srv.requests[0].body
     assert "fix caf\ufffd and \ufffd\ufffd please".encode() in body

@@ -91,7 +91,7 @@ def test_resume_by_id_prefix_and_fork(repo: Path, burro_home: Path) -> None:
     rows = [json.loads(line) for line in listing.stdout.splitlines()]
     assert {r["id"] for r in rows} == {thread, new_id}
     assert rows[0]["id"] == thread  # newest first: the original was resumed last
-    assert rows[1]["first_prompt"] == "what was it?"
+    assert rows[1]["first_prompt"] == "tell me a code word"  # a fork carries the transcript
 
 
 def test_resume_unknown_session_is_clear(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import BURRO, burro_env, provider_args
+from tests.e2e.conftest import BURRO, burro_env, provider_args, run_exec
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.script import Call, Text, Turn
 
@@ -63,14 +63,16 @@ def _launch(
     size: tuple[int, int] = (120, 40),
     extra: tuple[str, ...] = (),
     prompt: str | None = None,
+    head: tuple[str, ...] = (),
+    ready: str = "gpt-5.5",
 ) -> None:
     env = burro_env(home)
     for var in ("NO_COLOR", "COLUMNS", "LINES"):  # the size must come from the terminal
         env.pop(var, None)
     env["TERM"] = "xterm-256color"
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items() if k.isidentifier())
-    head = [prompt] if prompt is not None else []  # options after the prompt, on purpose
-    argv = [str(BURRO), *head, *provider_args(server, "responses"), *extra]
+    first = [*head, *([prompt] if prompt is not None else [])]  # options after the prompt
+    argv = [str(BURRO), *first, *provider_args(server, "responses"), *extra]
     burro = " ".join(shlex.quote(a) for a in argv)
     command = (
         f"cd {shlex.quote(str(repo))} && env {exports} {burro}; "
@@ -79,7 +81,7 @@ def _launch(
     width, height = size
     started = tmux("new-session", "-d", "-s", "burro", "-x", str(width), "-y", str(height), command)
     assert started.returncode == 0, started.stderr
-    _wait_screen(tmux, lambda s: "gpt-5.5" in s)
+    _wait_screen(tmux, lambda s: ready in s)
 
 
 def _type(tmux: Tmux, text: str) -> None:
@@ -122,6 +124,30 @@ def test_options_after_the_prompt_work(
     assert "say hello" in screen and "workspace-write" in screen
     assert server.requests[0].json["model"] == "gpt-5.5"
     _quit(tmux, done)
+
+
+def test_fork_opens_the_copy_in_the_ui(
+    tmux: Tmux, repo: Path, burro_home: Path, server: FakeModelServer, tmp_path: Path
+) -> None:
+    server.add_turns(Turn([Text("Remember the number 4242.")]))
+    res = run_exec(
+        [*provider_args(server, "responses"), "--json", "remember"], cwd=repo, home=burro_home
+    )
+    assert res.code == 0, res.stderr
+    source = res.events()[0]["thread_id"]
+    done = tmp_path / "exit-code"
+    _launch(
+        tmux,
+        repo=repo,
+        home=burro_home,
+        server=server,
+        done=done,
+        head=("fork", source),
+        ready="resumed session",
+    )
+    _quit(tmux, done)
+    files = list(burro_home.rglob("rollout-*.jsonl"))
+    assert len(files) == 2  # the source and its copy
 
 
 # A test run that prints a long log, as pytest does, ending in a summary line.

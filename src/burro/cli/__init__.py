@@ -158,8 +158,9 @@ def resume_cmd(
 
 @main.command("fork")
 @click.argument("session_id")
+@_tui_options
 @click.pass_context
-def fork_cmd(ctx: click.Context, session_id: str) -> None:
+def fork_cmd(ctx: click.Context, /, session_id: str, **kw: Any) -> None:
     """Start a new session from a copy of another one's history and open it in the UI.
 
     Without a terminal (in a script) it prints the new session's id instead."""
@@ -176,7 +177,7 @@ def fork_cmd(ctx: click.Context, session_id: str) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     if sys.stdin.isatty() and sys.stdout.isatty():
-        _run_tui(None, dict(ctx.obj or {}), resume=True, resume_id=new_id)
+        _run_tui(None, _merge(ctx.obj, kw), resume=True, resume_id=new_id)
     click.echo(new_id)
     click.echo(
         f"forked from {session_id} into {path}; continue with: burro resume {new_id}",
@@ -271,3 +272,13 @@ def sandbox_cmd(argv: tuple[str, ...]) -> None:
     from burro.sandbox.cli import main as run
 
     sys.exit(run(list(argv)))
+
+
+def _add_mcp_commands() -> None:
+    from burro.cli.mcp import mcp_group, mcp_server_cmd
+
+    main.add_command(mcp_group)
+    main.add_command(mcp_server_cmd)
+
+
+_add_mcp_commands()

@@ -41,12 +41,16 @@ class BurroGroup(click.Group):
     # name -> "module:attribute"; the subcommands imported only when used
     LAZY: ClassVar[dict[str, str]] = {
         "exec": "burro.cli._exec:exec_cmd",
+        "review": "burro.cli.review:review_cmd",
+        "github": "burro.frontends.github.cli:github_group",
         "doctor": "burro.cli.doctor:doctor_cmd",
         "login": "burro.cli.login:login_cmd",
         "logout": "burro.cli.login:logout_cmd",
         "serve": "burro.frontends.cloud.cli:serve_cmd",
         "worker": "burro.frontends.cloud.cli:worker_cmd",
         "cloud": "burro.frontends.cloud.cli:cloud_group",
+        "acp": "burro.cli._ide:acp_cmd",
+        "app-server": "burro.cli._ide:app_server_cmd",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

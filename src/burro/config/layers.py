@@ -10,6 +10,7 @@ from typing import Any, Literal
 import msgspec
 
 from burro.config.errors import ConfigError
+from burro.config.mcp import McpServerConfig
 from burro.config.types import Count, Positive, ToolCalling
 from burro.protocol.common import (
     ApprovalPolicy,
@@ -78,6 +79,7 @@ class Layer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defau
     rules: list[RuleConfig] | None = None
     shell_environment_policy: ShellEnvironmentPolicy | None = None
     shell: ShellConfig | None = None
+    mcp_servers: dict[str, McpServerConfig] = {}
 
 
 class ConfigFile(Layer, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
@@ -90,7 +92,7 @@ class ConfigFile(Layer, kw_only=True, forbid_unknown_fields=True, omit_defaults=
 # stays an error.
 CODEX_ONLY_KEYS = frozenset(
     {
-        "mcp_servers", "tui", "features", "tools", "history", "otel", "projects", "hooks",
+        "tui", "features", "tools", "history", "otel", "projects", "hooks",
         "permissions", "default_permissions", "file_opener", "log_dir", "sqlite_home",
         "check_for_update_on_startup", "cli_auth_credentials_store", "forced_login_method",
         "web_search", "model_verbosity", "review_model", "service_tier", "personality",

@@ -26,6 +26,7 @@ from burro.config.layers import (
     read_toml,
     set_path,
 )
+from burro.config.mcp import McpServerConfig, check_servers
 from burro.config.types import ModelInfo, ProviderInfo
 from burro.protocol.common import (
     ApprovalPolicy,
@@ -74,6 +75,8 @@ class Settings:
     warnings: tuple[str, ...] = field(default_factory=tuple)
     # Every provider table known (built-in merged with config.toml), for model switches.
     provider_tables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # [mcp_servers], enabled or not, by name.
+    mcp_servers: Mapping[str, McpServerConfig] = field(default_factory=dict)
 
     @property
     def context_window(self) -> int:
@@ -101,6 +104,13 @@ def burro_home(env: Mapping[str, str]) -> Path:
 
 
 def _validate(data: dict[str, Any], *, source: str) -> ConfigFile:
+    servers = data.get("mcp_servers")
+    if isinstance(servers, dict):  # one table at a time: errors then name the server
+        for name, table in servers.items():
+            try:
+                msgspec.convert(table, McpServerConfig)
+            except msgspec.ValidationError as exc:
+                raise explain_validation(exc, source=source, prefix=f"mcp_servers.{name}") from exc
     profiles = data.get("profiles")
     if isinstance(profiles, dict):
         for name, table in profiles.items():
@@ -152,6 +162,7 @@ def load_settings(
             )
         merged = deep_merge(deep_merge(file_data, msgspec.to_builtins(prof)), cli_data)
     layer: Layer = _validate(merged, source="config")
+    check_servers(layer.mcp_servers, source=str(config_path))
 
     provider_id = provider or layer.model_provider or DEFAULT_PROVIDER
     tables = builtin_providers()
@@ -221,6 +232,7 @@ def load_settings(
         shell_max_sessions=layer.shell.max_sessions if layer.shell else 16,
         warnings=tuple(warnings),
         provider_tables=tables,
+        mcp_servers=dict(layer.mcp_servers),
     )
 
 

@@ -4,8 +4,10 @@ needs (workspace diff and apply, models, saved sessions, file search)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from burro.config import Settings
 from burro.core.archive import archive_session, delete_session
 from burro.core.catalog import ModelEntry, list_models, model_metadata
 from burro.core.errors import CoreError, SessionNotFound
@@ -19,6 +21,7 @@ from burro.core.store import FileRolloutStore, MemoryRolloutStore, RolloutStore
 from burro.core.task import run_task
 from burro.models import ModelClient
 from burro.protocol.events import Event
+from burro.protocol.mcp import McpServerStatus
 
 __all__ = [
     "CoreError",
@@ -45,6 +48,7 @@ __all__ = [
     "last_session",
     "list_models",
     "list_sessions",
+    "mcp_servers_status",
     "model_metadata",
     "resolve_session",
     "run_task",
@@ -66,3 +70,19 @@ def session_transcript(home: Path, key: str) -> list[Event]:
 
     path = find_session(home, key)
     return [line.payload for line in read_lines(path) if isinstance(line, EventLine)]
+
+
+async def mcp_servers_status(
+    settings: Settings, env: Mapping[str, str], *, names: Sequence[str] | None = None
+) -> list[McpServerStatus]:
+    """Start the configured MCP servers (or ``names``), wait until each is ready or has
+    failed (its startup timeout), and report status and tools; then stop them."""
+    from burro.tools.mcp import start_mcp
+
+    chosen = {n: s for n, s in settings.mcp_servers.items() if names is None or n in names}
+    manager = start_mcp(chosen, env=env, cwd=settings.cwd)
+    try:
+        await manager.wait_all()
+        return manager.statuses()
+    finally:
+        await manager.close()

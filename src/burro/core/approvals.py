@@ -17,6 +17,7 @@ class Approvals:
         self._pending: dict[str, asyncio.Future[ReviewDecision]] = {}
         self.session_prefixes: set[tuple[str, ...]] = set()
         self.session_paths: set[str] = set()
+        self.session_tools: set[str] = set()  # MCP tools approved for the session
 
     async def ask_exec(
         self,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from burro.core.errors import AbortTurn
 from burro.protocol.common import FileChange
 from burro.sandbox import NoSandbox, Sandbox, assess, offer_unsandboxed_retry
+from burro.tools import CallApproval
 
 if TYPE_CHECKING:
     from burro.core.state import SessionState
@@ -139,4 +140,35 @@ async def gate_patch(
         return "patch rejected by user"
     if decision == "approved_for_session":
         state.approvals.session_paths.update(real)
+    return None
+
+
+async def gate_call(
+    state: SessionState, *, turn_id: str, call_id: str, request: CallApproval
+) -> str | None:
+    """MCP calls: None to go ahead, else the refusal the model reads. The server's
+    ``approval`` says when to ask: "always", "never", or "on-request" (ask only under the
+    untrusted policy, for tools that do not say they only read)."""
+    if request.mode == "never":
+        return None
+    if request.mode == "on-request" and (state.approval_policy != "untrusted" or request.read_only):
+        return None
+    if request.key in state.approvals.session_tools:
+        return None
+    if state.approval_policy == "never":
+        return f"{request.display}: rejected; the server asks for approval and approval_policy is never"
+    decision = await state.approvals.ask_exec(
+        turn_id=turn_id,
+        call_id=call_id,
+        command=request.display,
+        cwd=str(state.settings.cwd),
+        reason=request.reason,
+        prefix=(),
+    )
+    if decision == "abort":
+        raise AbortTurn
+    if decision == "denied":
+        return "MCP tool call rejected by user"
+    if decision == "approved_for_session":
+        state.approvals.session_tools.add(request.key)
     return None

@@ -18,6 +18,7 @@ from burro.protocol.events import (
     TurnComplete,
     TurnFailed,
 )
+from burro.protocol.mcp import McpServerStatus
 from burro.protocol.ops import Op, Shutdown, UserTurn
 
 TaskStatus = Literal["completed", "failed", "interrupted"]
@@ -53,6 +54,11 @@ class SessionHandle:
     @property
     def last_seq(self) -> int:
         return self._session.bus.last_seq
+
+    def mcp_servers(self) -> list[McpServerStatus]:
+        """The session's MCP servers: status, error, tools (empty when none is configured)."""
+        mcp = self._session.state.mcp
+        return mcp.statuses() if mcp is not None else []
 
     @property
     def closed(self) -> bool:

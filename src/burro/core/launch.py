@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from burro import __version__
 from burro.config import Settings
@@ -25,6 +26,9 @@ from burro.core.store import FileRolloutStore, RolloutStore
 from burro.models import ModelClient
 from burro.protocol.events import EventEnvelope, SessionConfigured
 from burro.tools import Tool
+
+if TYPE_CHECKING:
+    from burro.tools.mcp import McpManager
 
 
 def new_meta(settings: Settings, session_id: str, *, forked_from: str | None = None) -> SessionMeta:
@@ -140,6 +144,8 @@ async def start_session(
     state.sandbox_mode = settings.sandbox_mode
     state.approvals = Approvals(lambda event: state.emit(event))
     state.configure_sandbox()  # CoreError when the sandbox tool is missing
+    if tools is None and (mcp := await _start_mcp(settings, env)) is not None:
+        state.mcp, state.registry = mcp, build_tools(settings, None, mcp=mcp)
     warnings = list(settings.warnings)
     pending = False
     if restored is None:
@@ -193,6 +199,22 @@ async def start_session(
     return SessionHandle(session, task, rollout=rollout.location if rollout else None)
 
 
+async def _start_mcp(settings: Settings, env: Mapping[str, str]) -> McpManager | None:
+    """Start the enabled MCP servers in the background; wait only for required ones
+    (CoreError when one fails). Nothing of MCP is imported when none is configured."""
+    if not any(s.enabled for s in settings.mcp_servers.values()):
+        return None
+    from burro.tools.mcp import McpStartupError, start_mcp
+
+    manager = start_mcp(settings.mcp_servers, env=env, cwd=settings.cwd)
+    try:
+        await manager.wait_required()
+    except McpStartupError as exc:
+        await manager.close()
+        raise CoreError(str(exc)) from exc
+    return manager
+
+
 # After a crash, events published after the last persisted one (deltas) may have reached
 # readers; numbering jumps past any such range so a reader's last seen number never
 # hides a new event.
@@ -211,13 +233,18 @@ def _has_lines(store: RolloutStore) -> bool:
 
 def fork_session(settings: Settings, source: str) -> tuple[str, Path]:
     """Copy another session's history into a new session file; returns (id, path)."""
-    from burro.core.rollout import rollout_path
+    from burro.core.rollout import read_lines, rollout_path
 
-    restored = restore(find_session(settings.burro_home, source))
+    source_path = find_session(settings.burro_home, source)
+    restored = restore(source_path)
     session_id = str(uuid.uuid4())
     path = rollout_path(settings.burro_home, session_id)
     writer = RolloutWriter(FileRolloutStore(path))
     writer.meta(new_meta(settings, session_id, forked_from=restored.meta.id))
+    # What the user saw (the transcript a front end replays), then the history.
+    for line in read_lines(source_path):
+        if isinstance(line, EventLine):
+            writer.event(line.payload, seq=line.seq)
     for item in (*restored.history, *restored.recovered):
         writer.item(item)
     writer.close()

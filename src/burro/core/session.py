@@ -132,6 +132,8 @@ class Session:
         self._publish(self.state.turn_context())
         for text in self._warnings:
             self._publish(Warning(message=text))
+        if self.state.mcp is not None:
+            self.state.mcp.attach(self._publish)
         if self._continue_pending:
             self._start_turn(Turn(self.state, turn_id=_turn_id(), op=None))
         try:
@@ -146,6 +148,8 @@ class Session:
         finally:
             await self._stop_turn()
             await self.state.processes.close()  # background commands end with the session
+            if self.state.mcp is not None:
+                await self.state.mcp.close()
             try:
                 await self.state.client.aclose()
             except Exception as exc:

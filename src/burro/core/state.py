@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from burro.config import Settings
 from burro.core.approvals import Approvals
@@ -36,6 +37,10 @@ from burro.sandbox import (
 )
 from burro.tools import ProcessManager, Tool, ToolContext, ToolRegistry
 
+if TYPE_CHECKING:
+    from burro.models.usage import UsageEstimator
+    from burro.tools.mcp import McpManager
+
 
 @dataclass(kw_only=True)
 class SessionOptions:
@@ -48,6 +53,8 @@ class SessionOptions:
     completion_nudges: int = 0  # "continue" nudges when a turn ends with open plan steps
     undo_snapshots: bool = False  # snapshot the workspace before each turn (for Undo)
     defer_rollout: bool = False  # create the session file when the first turn starts
+    # Reads files as the user's editor has them (None: the disk); see ToolContext.read_text.
+    editor_read: Callable[[Path], Awaitable[str | None]] | None = None
 
 
 @dataclass
@@ -98,8 +105,24 @@ class SessionState:
     # injected (tests, embedders), which then serves every model.
     client_factory: Callable[[Settings], ModelClient] | None = None
     retired_clients: list[ModelClient] = field(default_factory=list)
+    # Tokenizer estimates for servers that report no usage (created on first need).
+    usage_estimator: UsageEstimator | None = None
     # The session's own tool list (a review session); None follows the model's metadata.
     tool_names: tuple[str | Tool, ...] | None = None
+    # The session's MCP servers ([mcp_servers]); their tools join the registry when ready.
+    mcp: McpManager | None = None
+
+    def learn_context_window(self, window: int | None) -> None:
+        """The server stated its real context size (an overflow error): use it."""
+        if not window or window == self.settings.context_window:
+            return
+        import dataclasses
+
+        import msgspec
+
+        info = msgspec.structs.replace(self.settings.model_info, context_window=window)
+        self.settings = dataclasses.replace(self.settings, model_info=info)
+        self.emit(self.turn_context())
 
     def turn_context(self) -> TurnContext:
         s = self.settings
@@ -129,7 +152,7 @@ class SessionState:
             client = self.client_factory(new)
         registry = self.registry
         if self.tool_names is None:
-            registry = build_tools(new, None)
+            registry = build_tools(new, None, mcp=self.mcp)
         old_client = self.client
         self.settings, self.client, self.registry = new, client, registry
         self.model = new.model
@@ -209,15 +232,20 @@ class SessionState:
             sandbox=self.sandbox,
             supports_images=self.settings.model_info.supports_images,
             output_limit_bytes=self.settings.tool_output_bytes,
+            read_text=self.options.editor_read,
         )
 
 
-def build_tools(settings: Settings, names: Sequence[str | Tool] | None) -> ToolRegistry:
-    """The tools of a session: ``names`` when given, else the model's own list."""
+def build_tools(
+    settings: Settings, names: Sequence[str | Tool] | None, *, mcp: McpManager | None = None
+) -> ToolRegistry:
+    """The tools of a session: ``names`` when given, else the model's own list; then the
+    tools of ``mcp``'s servers, each joining at the end once its server is ready."""
     from burro.tools import build_registry
 
     return build_registry(
         names if names is not None else settings.model_info.tools,
         apply_patch_freeform=settings.model_info.apply_patch_tool == "freeform"
         and settings.provider.wire_api == "responses",
+        source=mcp,
     )

@@ -42,9 +42,10 @@ class SessionLocked(CoreError):
 
     code = "session_locked"
 
-    def __init__(self, message: str, *, holder_pid: int | None) -> None:
+    def __init__(self, message: str, *, holder_pid: int | None, session_id: str = "") -> None:
         super().__init__(message)
         self.holder_pid = holder_pid
+        self.session_id = session_id
 
 
 def lock_path(path: Path) -> Path:
@@ -107,8 +108,9 @@ class FileRolloutStore:
             sid = self.path.stem[-36:]
             raise SessionLocked(
                 f"session {sid} is in use by {who}; wait for it to finish, or continue "
-                f"a copy with `burro fork {sid}`",
+                "a copy of it (fork)",
                 holder_pid=pid,
+                session_id=sid,
             ) from None
         except OSError:
             return  # a filesystem without flock: write unlocked, as before
@@ -187,7 +189,7 @@ def _create_error(path: Path, exc: OSError) -> RolloutWriteError:
         return _write_error(path, exc)
     return RolloutWriteError(
         f"cannot create the session file {path}: {reason}; "
-        "set BURRO_HOME to a writable folder (or run `burro exec --ephemeral`)"
+        "set BURRO_HOME to a writable folder, or run without saving the session (ephemeral)"
     )
 
 

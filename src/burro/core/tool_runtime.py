@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from burro.core.errors import AbortTurn
-from burro.core.guard import gate_command, gate_patch, retry_outside_sandbox
+from burro.core.guard import gate_call, gate_command, gate_patch, retry_outside_sandbox
 from burro.protocol.common import FileChange
 from burro.protocol.events import (
     Event,
@@ -131,6 +131,9 @@ class ToolRuntime:
         name = tool.name
         ctx = self._state.tool_context(turn_id=self._turn_id, call_id=call.call_id, workdir=workdir)
         ctx.processes = self._state.processes
+        ctx.approve_call = lambda request: gate_call(
+            self._state, turn_id=self._turn_id, call_id=call.call_id, request=request
+        )
         reports = not tool.self_reporting
         started = time.monotonic()
         if reports:

@@ -28,10 +28,21 @@ from burro.protocol.events import (
     TurnStarted,
     UserMessageEvent,
 )
-from burro.protocol.items import CustomToolCall, FunctionCall, Message, Reasoning, TextPart
+from burro.protocol.events import Warning as WarningEvent
+from burro.protocol.items import (
+    CustomToolCall,
+    FunctionCall,
+    Item,
+    Message,
+    Reasoning,
+    TextPart,
+)
 from burro.protocol.model import Completed, ItemDone, Prompt, ReasoningDelta, TextDelta
 from burro.protocol.ops import UserTurn
 from burro.util.backoff import backoff_delay
+
+# How many times one turn asks the model to continue an answer cut by the output limit.
+MAX_CONTINUATIONS = 3
 
 
 class Turn:
@@ -46,6 +57,8 @@ class Turn:
         self.usage = TokenUsage()
         self.last_message: str | None = None
         self.started = False
+        self._cut_by_output_limit = False
+        self._sample_items: list[Item] = []
         self._answered = False
         self._runtime: ToolRuntime | None = None
         self._recorded: set[str] = set()
@@ -159,13 +172,16 @@ class Turn:
         attempt = 0
         compacted = False
         empty_retried = False
+        continuations = 0
         while True:
             try:
                 follow_up, answered = await self._sample_once(self.prompt())
             except ModelError as exc:
                 if exc.code == "context_window_exceeded" and not compacted:
-                    # The provider says the request no longer fits: compact, then retry once.
+                    # The provider says the request no longer fits: learn the real window
+                    # when it says so, compact, then retry once.
                     compacted = True
+                    st.learn_context_window(exc.context_window)
                     await run_compaction(
                         st,
                         turn_id=self.turn_id,
@@ -174,9 +190,10 @@ class Turn:
                         automatic=True,
                     )
                     continue
+                limit = exc.retry_limit(provider)
                 if not exc.retryable:
                     raise TurnFailedError(exc.to_error_info()) from exc
-                if attempt >= provider.stream_max_retries:
+                if attempt >= limit:
                     info = exc.to_error_info()
                     raise TurnFailedError(
                         ErrorInfo(
@@ -192,12 +209,25 @@ class Turn:
                     StreamRetry(
                         turn_id=self.turn_id,
                         attempt=attempt,
-                        max_attempts=provider.stream_max_retries,
+                        max_attempts=limit,
                         delay_s=round(delay, 3),
                         message=str(exc),
                     )
                 )
                 await asyncio.sleep(delay)
+                continue
+            if self._cut_by_output_limit and continuations < MAX_CONTINUATIONS:
+                # The output limit cut the answer: keep the part, say so, ask for the rest.
+                continuations += 1
+                self._emit(
+                    WarningEvent(
+                        turn_id=self.turn_id,
+                        message="the answer reached the output token limit "
+                        "(model_max_output_tokens); asking the model to continue",
+                    )
+                )
+                note = data_text("continue_output.md").strip()
+                st.record(Message(role="user", content=[TextPart(text=note)]))
                 continue
             if answered or follow_up:
                 return follow_up
@@ -231,13 +261,20 @@ class Turn:
         )
         self._runtime = runtime
         self._answered = False
+        self._cut_by_output_limit = False
+        self._sample_items = []
         st.requests += 1
         failure: ModelError | None = None
         try:
-            async for ev in st.client.stream(prompt):
-                self._on_stream_event(ev, runtime)
+            async with asyncio.timeout_at(self._stream_deadline()):
+                async for ev in st.client.stream(prompt):
+                    self._on_stream_event(ev, runtime, prompt)
         except ModelError as exc:
             failure = exc  # calls already started still finish and are recorded: no re-run
+        except TimeoutError:
+            await self._drain(runtime)
+            self._check_budgets()  # the time budget ran out while the model streamed
+            raise
         await self._drain(runtime)
         if failure is not None:
             raise failure
@@ -248,7 +285,15 @@ class Turn:
         if text.strip():
             self._answered = True
 
-    def _on_stream_event(self, ev: Any, runtime: ToolRuntime) -> None:
+    def _stream_deadline(self) -> float | None:
+        """When the session's time budget ends (a loop-time deadline), if it has one."""
+        minutes = self.state.options.max_minutes
+        if minutes is None:
+            return None
+        spent = time.monotonic() - self.state.started_at
+        return asyncio.get_running_loop().time() + max(minutes * 60 - spent, 0.0)
+
+    def _on_stream_event(self, ev: Any, runtime: ToolRuntime, prompt: Prompt) -> None:
         tid = self.turn_id
         if isinstance(ev, TextDelta):
             self._emit(AgentMessageDelta(turn_id=tid, item_id=ev.item_id, delta=ev.delta))
@@ -257,6 +302,7 @@ class Turn:
         elif isinstance(ev, ItemDone):
             item = ev.item
             self.state.record(item)
+            self._sample_items.append(item)
             if isinstance(item, FunctionCall | CustomToolCall):
                 runtime.start(item)
             elif isinstance(item, Message) and item.role == "assistant":
@@ -264,20 +310,35 @@ class Turn:
                 self._emit(AgentMessage(turn_id=tid, item_id=ev.item_id, text=item.text()))
             elif isinstance(item, Reasoning):
                 self._emit(ReasoningEvent(turn_id=tid, item_id=ev.item_id, text=item.text()))
-        elif isinstance(ev, Completed) and ev.usage is not None:
-            self.usage = self.usage.plus(ev.usage)
+        elif isinstance(ev, Completed):
+            self._cut_by_output_limit = ev.stop_reason == "max_output_tokens"
+            self._count_usage(ev.usage, prompt)
+
+    def _count_usage(self, usage: TokenUsage | None, prompt: Prompt) -> None:
+        """Add a response's usage; a server that reports none gets a tokenizer estimate,
+        labelled as such (``TokenCount.estimated``)."""
+        estimated = usage is None
+        if usage is None:
+            from burro.models.usage import UsageEstimator, estimate_usage
+
             st = self.state
-            st.note_usage(ev.usage.total_tokens or ev.usage.input_tokens + ev.usage.output_tokens)
-            st.usage = st.usage.plus(ev.usage)
-            self._emit(
-                TokenCount(
-                    turn_id=tid,
-                    last=ev.usage,
-                    turn_total=self.usage,
-                    session_total=st.usage,
-                    model_context_window=st.settings.context_window,
-                )
+            if st.usage_estimator is None:
+                st.usage_estimator = UsageEstimator()  # one per session: items counted once
+            usage = estimate_usage(prompt, self._sample_items, estimator=st.usage_estimator)
+        self.usage = self.usage.plus(usage)
+        st = self.state
+        st.note_usage(usage.total_tokens or usage.input_tokens + usage.output_tokens)
+        st.usage = st.usage.plus(usage)
+        self._emit(
+            TokenCount(
+                turn_id=self.turn_id,
+                last=usage,
+                turn_total=self.usage,
+                session_total=st.usage,
+                model_context_window=st.settings.context_window,
+                estimated=estimated,
             )
+        )
 
     async def _drain(self, runtime: ToolRuntime) -> None:
         """Record outputs in call order (whatever order the tools finished in)."""

@@ -6,6 +6,13 @@ Importing this package is cheap: httpx is imported on the first request.
 from burro.models.base import ModelClient, open_client
 from burro.models.discover import discover
 from burro.models.errors import ModelError
-from burro.models.usage import estimate_usage
+from burro.models.usage import UsageEstimator, estimate_usage
 
-__all__ = ["ModelClient", "ModelError", "discover", "estimate_usage", "open_client"]
+__all__ = [
+    "ModelClient",
+    "ModelError",
+    "UsageEstimator",
+    "discover",
+    "estimate_usage",
+    "open_client",
+]

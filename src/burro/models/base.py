@@ -123,7 +123,18 @@ class WireClient:
                     raise transport.idle_error(phase="stream" if received else "request") from exc
                 received += 1
                 before = parser.progress
-                out = parser.feed(sse)
+                try:
+                    out = parser.feed(sse)
+                except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:
+                    # A well-formed event of a shape the wire does not expect: a typed,
+                    # clear error, never a stray exception deep in the loop.
+                    raise ModelError(
+                        "malformed_response",
+                        f"{self._provider.name} sent an event burro cannot read "
+                        f"({type(exc).__name__}: {exc}); the provider or proxy may speak "
+                        "another version of the API",
+                        retryable=False,
+                    ) from exc
                 if parser.progress != before:
                     clock.touch()
                 for event in out:

@@ -23,6 +23,7 @@ from burro.protocol.model import (
     ItemStarted,
     Prompt,
     ReasoningDelta,
+    StopReason,
     StreamEvent,
     TextDelta,
 )
@@ -216,8 +217,13 @@ _PROGRESS_PREFIXES = (
 
 
 class ResponsesParser:
-    def __init__(self, provider: ProviderInfo) -> None:
+    """``max_output_tokens`` is the cap the request sent: llama-server reports a reply cut
+    there as ``completed``, so a completed reply whose output tokens reach the cap is
+    reported as stopped by the output limit too."""
+
+    def __init__(self, provider: ProviderInfo, *, max_output_tokens: int | None = None) -> None:
         self._provider = provider
+        self._cap = max_output_tokens
         self._done = False
         self._seq = 0
         self._progress = 0
@@ -268,14 +274,15 @@ class ResponsesParser:
             item_id = _str(raw.get("id")) or _str(raw.get("call_id")) or self._fallback_id()
             return [ItemDone(item_id=item_id, item=item)]
         if kind == "response.completed":
-            self._done = True
             resp = as_dict(data.get("response"))
-            return [
-                Completed(
-                    response_id=_str(resp.get("id")),
-                    usage=usage_from(resp.get("usage")),
-                )
-            ]
+            if _str(resp.get("status")) == "incomplete":
+                return self._incomplete(resp)
+            self._done = True
+            usage = usage_from(resp.get("usage"))
+            stop: StopReason | None = None
+            if self._cap is not None and usage is not None and usage.output_tokens >= self._cap:
+                stop = "max_output_tokens"
+            return [Completed(response_id=_str(resp.get("id")), usage=usage, stop_reason=stop)]
         if kind == "response.failed":
             err = as_dict(as_dict(data.get("response")).get("error"))
             raise classify_stream_error(
@@ -338,4 +345,4 @@ class ResponsesWire:
         return build_body(prompt, cache=self._cache)
 
     def parser(self, prompt: Prompt, provider: ProviderInfo) -> ResponsesParser:
-        return ResponsesParser(provider)
+        return ResponsesParser(provider, max_output_tokens=prompt.max_output_tokens)

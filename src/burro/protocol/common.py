@@ -34,6 +34,7 @@ ErrorCode = Literal[
     # tools
     "tool",
     "tool_config",
+    "mcp_startup",
     "patch_error",
     "patch_parse_error",
     "patch_apply_error",

@@ -158,6 +158,9 @@ class ToolCallBegin(_Ev, tag="tool_call_begin"):
     call_id: str
     tool: str
     arguments: str
+    # MCP tools: the server and the tool's own name (``tool`` is ``mcp__<server>__<tool>``).
+    mcp_server: str | None = None
+    mcp_tool: str | None = None
 
 
 class ToolCallEnd(_Ev, tag="tool_call_end"):
@@ -167,6 +170,8 @@ class ToolCallEnd(_Ev, tag="tool_call_end"):
     output: str
     success: bool = True
     duration_ms: int = 0
+    mcp_server: str | None = None
+    mcp_tool: str | None = None
 
 
 class TokenCount(_Ev, tag="token_count"):
@@ -175,6 +180,8 @@ class TokenCount(_Ev, tag="token_count"):
     turn_total: TokenUsage
     session_total: TokenUsage
     model_context_window: int | None = None
+    # The server reported no usage: ``last`` is a tokenizer estimate.
+    estimated: bool = False
 
 
 class StreamRetry(_Ev, tag="stream_retry"):

@@ -56,6 +56,21 @@ class CommandRequest:
     patch: tuple[str, str | None] | None = None
 
 
+@dataclass(frozen=True)
+class CallApproval:
+    """A non-command tool call (MCP) that may need the user's approval."""
+
+    display: str  # one line for the user: what is called, with which arguments
+    reason: str
+    key: str  # what "approve for this session" remembers (the tool's name)
+    mode: Literal["never", "on-request", "always"]  # the server's ``approval`` setting
+    read_only: bool = False  # the tool says it only reads
+
+
+async def _no_approver(request: CallApproval) -> str | None:
+    return f"{request.display}: declined (nobody can approve calls here)"
+
+
 async def _allow_patch(changes: list[FileChange], cwd: Path) -> str | None:
     return None
 
@@ -84,6 +99,11 @@ class ToolContext:
     processes: ProcessManager = field(default_factory=_private_processes)
     # The patch gate: None to apply ``changes``, else the refusal the model reads.
     approve_patch: Callable[[list[FileChange], Path], Awaitable[str | None]] = _allow_patch
+    # The call gate (MCP tools): None to go ahead, else the refusal the model reads.
+    approve_call: Callable[[CallApproval], Awaitable[str | None]] = _no_approver
+    # A file as the user's editor holds it (unsaved edits included), or None to read the
+    # disk; set when the front end's client offers it (ACP's fs/read_text_file).
+    read_text: Callable[[Path], Awaitable[str | None]] | None = None
 
 
 class Tool(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -45,6 +46,13 @@ def read_lines(path: Path, *, offset: int, limit: int, max_bytes: int = MAX_OUTP
         f = path.open("rb")
     except OSError as exc:
         raise ToolError(f"read_file: cannot open {path}: {exc.strerror or exc}") from None
+    return render_lines(f, path, offset=offset, limit=limit, max_bytes=max_bytes)
+
+
+def render_lines(
+    f: BinaryIO, path: Path, *, offset: int, limit: int, max_bytes: int = MAX_OUTPUT_BYTES
+) -> str:
+    """The lines of an open file (closed here), as :func:`read_lines` shows them."""
     with f:
         if b"\0" in f.read(_BINARY_SNIFF):
             raise ToolError(
@@ -104,6 +112,10 @@ class ReadFileTool(ToolBase):
         path = resolve_path(ctx.cwd, args.required_str("file_path"))
         offset = args.int_("offset", default=1, minimum=1)
         limit = args.int_("limit", default=DEFAULT_LIMIT, minimum=1)
+        text = await ctx.read_text(path) if ctx.read_text is not None else None
+        if text is not None:  # the editor's copy, unsaved edits included
+            buffer = io.BytesIO(text.encode("utf-8", "replace"))
+            return ToolResult(output=render_lines(buffer, path, offset=offset, limit=limit))
         output = await call_bounded(
             lambda: read_lines(path, offset=offset, limit=limit),
             timeout_s=self._io_timeout_s,

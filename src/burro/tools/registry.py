@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from burro.protocol.errors import ErrorCode
 from burro.protocol.tools import ToolSpec
@@ -16,6 +17,12 @@ _ALIASES = {
 # A model offered exec_command may still call the classic shell names (history written
 # under another model, habits): they dispatch to a shell tool that is not advertised.
 _HIDDEN_SHELL_WITH = "exec_command"
+
+
+class ToolSource(Protocol):
+    """Tools that become available during a session (MCP servers that finish starting)."""
+
+    def ready_tools(self) -> list[Tool]: ...
 
 
 class ToolConfigError(ToolError):
@@ -69,7 +76,9 @@ class ToolRegistry:
         *,
         apply_patch_freeform: bool = False,
         hidden: list[Tool] | None = None,
+        source: ToolSource | None = None,
     ) -> None:
+        self._source = source
         self._tools = {t.name: t for t in tools}
         self._order = [t.name for t in tools]
         self._freeform = apply_patch_freeform
@@ -84,8 +93,19 @@ class ToolRegistry:
     def names(self) -> list[str]:
         return list(self._order)
 
+    def _join(self) -> None:
+        """Tools the source made ready since the last request join at the end (a tool,
+        once offered, stays: every later request starts with the same tool list)."""
+        if self._source is None:
+            return
+        for tool in self._source.ready_tools():
+            if tool.name not in self._tools:
+                self._tools[tool.name] = tool
+                self._order.append(tool.name)
+
     def specs(self) -> list[ToolSpec]:
-        """Specs in the order the registry was built with (stable across calls)."""
+        """Specs in the order the registry was built with, then tools that joined later."""
+        self._join()
         return [
             self._tools[n].spec(freeform=self._freeform and self._tools[n].patch_like)
             for n in self._order
@@ -106,7 +126,12 @@ class ToolRegistry:
         return bool(tool is not None and tool.parallel_safe)
 
 
-def build_registry(names: Sequence[str | Tool], *, apply_patch_freeform: bool) -> ToolRegistry:
+def build_registry(
+    names: Sequence[str | Tool],
+    *,
+    apply_patch_freeform: bool,
+    source: ToolSource | None = None,
+) -> ToolRegistry:
     """A registry with the tools in ``names`` (from the model's metadata), in that order.
     An entry may also be a Tool object: a session's own tool (review, tests).
 
@@ -139,4 +164,6 @@ def build_registry(names: Sequence[str | Tool], *, apply_patch_freeform: bool) -
         from burro.tools.shell import ShellTool
 
         hidden.append(ShellTool(name="shell"))
-    return ToolRegistry(tools, apply_patch_freeform=apply_patch_freeform, hidden=hidden)
+    return ToolRegistry(
+        tools, apply_patch_freeform=apply_patch_freeform, hidden=hidden, source=source
+    )

@@ -220,3 +220,26 @@ async def test_patch_into_git_dir_is_refused(repo: Path, burro_home: Path) -> No
     assert not (repo / ".git" / "hooks" / "pre-commit").exists()
     ends = run.of(PatchApplyEnd)
     assert ends and not ends[0].success
+
+
+async def test_a_fork_shows_the_transcript_and_keeps_the_history(
+    repo: Path, burro_home: Path
+) -> None:
+    from burro.core.api import fork_session, session_transcript, start_session
+    from burro.protocol.items import TextPart
+    from burro.protocol.ops import UserTurn
+
+    settings = settings_for(repo, burro_home)
+    env = {"PATH": "/usr/bin:/bin"}
+    first = ScriptedModel(say("the code word is PAPAYA"))
+    handle = await start_session(settings, client=first, env=env)  # a real session file
+    await handle.run_turn(UserTurn(items=[TextPart(text="tell me a code word")]))
+    await handle.shutdown()
+    new_id, _ = fork_session(settings, handle.session_id)
+    shown = session_transcript(burro_home, new_id)
+    assert any(getattr(e, "text", "") == "tell me a code word" for e in shown)
+    model = ScriptedModel(say("PAPAYA"))
+    fork = await start_session(settings, resume=new_id, client=model, env=env)
+    await fork.run_turn(UserTurn(items=[TextPart(text="what was it?")]))
+    await fork.shutdown()
+    assert "the code word is PAPAYA" in texts(model.prompts[0])

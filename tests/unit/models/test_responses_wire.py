@@ -344,3 +344,23 @@ def test_incomplete_for_content_filter_is_an_error_not_retried() -> None:
     with pytest.raises(ModelError, match="content_filter") as info:
         parse(inc)
     assert info.value.retryable is False
+
+
+def test_completed_at_the_output_cap_is_an_output_limit_stop() -> None:
+    # llama-server's /v1/responses says "completed" for a reply cut at max_output_tokens.
+    done = sse(
+        "response.completed",
+        {
+            "response": {
+                "id": "r",
+                "status": "completed",
+                "usage": {"input_tokens": 31, "output_tokens": 8},
+            }
+        },
+    )
+    parser = responses.ResponsesParser(PROVIDER, max_output_tokens=8)
+    (cut,) = [e for sse_ev in decode_sse_bytes(done) for e in parser.feed(sse_ev)]
+    assert isinstance(cut, Completed) and cut.stop_reason == "max_output_tokens"
+    parser = responses.ResponsesParser(PROVIDER, max_output_tokens=64)
+    (whole,) = [e for sse_ev in decode_sse_bytes(done) for e in parser.feed(sse_ev)]
+    assert isinstance(whole, Completed) and whole.stop_reason is None  # the client says end_turn

@@ -22,3 +22,13 @@ def test_estimate_counts_prompt_and_output_tokens() -> None:
 def test_special_token_text_in_a_prompt_is_counted_not_rejected() -> None:
     prompt = Prompt(model="m", instructions="", items=[user_text("<|endoftext|> in a file")])
     assert estimate_usage(prompt, []).input_tokens > 0
+
+
+def test_a_session_estimator_gives_the_same_figures_counting_each_item_once() -> None:
+    from burro.models.usage import UsageEstimator
+
+    history = [user_text(f"message {i} " * 20) for i in range(5)]
+    estimator = UsageEstimator()
+    for n in range(1, 6):
+        prompt = Prompt(model="m", instructions="You are burro.", items=history[:n])
+        assert estimate_usage(prompt, [], estimator=estimator) == estimate_usage(prompt, [])

@@ -143,6 +143,18 @@ class TurnRunner:
         except workspace.WorkspaceError as exc:
             await drive.fail(str(exc))
             raise TaskError(str(exc)) from exc
+        except TaskError as exc:
+            await drive.fail(str(exc))
+            raise
+        except Exception as exc:
+            # Unexpected (a bug, the database gone): stop the session so nothing runs
+            # twice, and end the turn as failed; a follow-up can carry on.
+            if drive.handle is not None and not drive.handle.closed:
+                await drive.handle.shutdown(grace_s=10)
+            message = f"the worker failed: {type(exc).__name__}: {exc}"
+            with contextlib.suppress(Exception):
+                await drive.fail(message)
+            raise TaskError(message) from exc
         finally:
             heart.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -219,12 +231,12 @@ class TurnRunner:
 
 def _build_with_setup(
     ws: Path, spec: dict[str, Any], base: str | None, diff: str, env: Mapping[str, str]
-) -> tuple[str, str]:
+) -> tuple[str, str | None]:
     commit = workspace.build(ws, repo=str(spec["repo"]), base=base, diff="")
     script = spec.get("setup")
     if script is None and (ws / ".burro" / "setup.sh").is_file():
         script = (ws / ".burro" / "setup.sh").read_text(encoding="utf-8")
-    output = ""
+    output: str | None = None
     if script:
         code, output = workspace.run_setup(ws, str(script), env)
         if code != 0:
@@ -261,7 +273,7 @@ class _Drive:
         self.mark: Path | None = None
         self.ws: Path | None = None
         self.handle: Any = None
-        self.setup_output = ""
+        self.setup_output: str | None = None
         self._lock = asyncio.Lock()
         self._diff_due = False
 
@@ -326,8 +338,9 @@ class _Drive:
         from burro.protocol.ops import Shutdown, UserTurn
 
         self.handle, self.ws = handle, ws
-        if self.setup_output:
-            self.add(ev.Warning(message=f"setup script output:\n{self.setup_output[-4000:]}"))
+        if self.setup_output is not None:
+            tail = self.setup_output[-4000:].strip() or "(no output)"
+            self.add(ev.Warning(message=f"setup script finished; its output:\n{tail}"))
         if message is not None:
             handle.submit(UserTurn(items=[TextPart(text=message)]))
         async for event in handle.events():

@@ -119,7 +119,14 @@ class _Uvicorn:
             def capture_signals(self) -> Generator[None, None, None]:
                 yield
 
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=3,
+        )
         return Server(config)
 
 
@@ -151,6 +158,7 @@ async def serve(opts: ServeOptions) -> int:
         address = temporal.address
     tasks: list[asyncio.Task[Any]] = []
     worker = None
+    worker_store = None
     try:
         client = await _connect(address)
         ctx = ApiContext(
@@ -164,9 +172,11 @@ async def serve(opts: ServeOptions) -> int:
         http = _Uvicorn.build(app, opts.host, opts.port)
         tasks.append(asyncio.create_task(http.serve(), name="http"))
         if not opts.no_worker:
+            # Its own connection: the API's readers never wait behind a session's writes.
+            worker_store = open_store(db_url)
             worker = make_worker(
                 client,
-                store,
+                worker_store,
                 home=opts.home,
                 slots=opts.workers,
                 task_queue=opts.task_queue,
@@ -199,6 +209,9 @@ async def serve(opts: ServeOptions) -> int:
         await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
         _say("burro serve: stopping")
+        from sse_starlette.sse import AppStatus
+
+        AppStatus.should_exit = True  # open event streams end now
         http.should_exit = True
         if worker is not None:
             with contextlib.suppress(Exception):
@@ -210,6 +223,8 @@ async def serve(opts: ServeOptions) -> int:
         if temporal is not None:
             await asyncio.to_thread(temporal.stop)
         store.close()
+        if worker_store is not None:
+            worker_store.close()
     return 0
 
 

@@ -3,30 +3,81 @@ final message goes to stdout (written by the runner)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import TextIO
 
 from burro.protocol import events as ev
 from burro.util.display import strip_shell_wrapper, tool_arguments
 
 _MAX_OUTPUT_LINES = 12
+PROGRESS_EVERY_S = 15.0
 
 
 class HumanRenderer:
-    def __init__(self, out: TextIO, *, color: bool, show_reasoning: bool = True) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        *,
+        color: bool,
+        show_reasoning: bool = True,
+        live: bool | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._out = out
         self._color = color
         self._show_reasoning = show_reasoning
         self._args: dict[str, str] = {}  # call id -> tool arguments, until the call ends
+        self._estimated = False  # the server reported no usage this turn
+        # Progress while text streams: a line rewritten in place on a terminal, else a
+        # line every PROGRESS_EVERY_S, so a long or looping answer never looks like a hang.
+        self._live = out.isatty() if live is None else live
+        self._clock = clock
+        self._stream_chars = 0
+        self._stream_start: float | None = None
+        self._last_progress = 0.0
+        self._progress_shown = False
 
     def _style(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self._color else text
 
     def _line(self, text: str = "") -> None:
+        if self._progress_shown and self._live:
+            self._out.write("\r\x1b[K")
+        self._progress_shown = False
         self._out.write(text + "\n")
         self._out.flush()
 
+    def _progress(self, delta: str) -> None:
+        now = self._clock()
+        if self._stream_start is None:
+            self._stream_start = self._last_progress = now
+        self._stream_chars += len(delta)
+        every = 1.0 if self._live else PROGRESS_EVERY_S
+        if now - self._last_progress < every:
+            return
+        self._last_progress = now
+        text = f"… receiving: ~{self._stream_chars // 4:,} tokens, {now - self._stream_start:.0f}s"
+        if self._live:
+            self._out.write("\r\x1b[K" + self._style(text, "2"))
+            self._out.flush()
+            self._progress_shown = True
+        else:
+            self._line(self._style(text, "2"))
+
+    def _stream_done(self) -> None:
+        self._stream_chars = 0
+        self._stream_start = None
+
     def render(self, event: ev.Event) -> None:
-        if isinstance(event, ev.SessionConfigured):
+        if isinstance(event, ev.AgentMessageDelta | ev.ReasoningDeltaEvent):
+            self._progress(event.delta)
+            return
+        if isinstance(event, ev.AgentMessage | ev.ReasoningEvent | ev.TurnFailed):
+            self._stream_done()
+        if isinstance(event, ev.TokenCount):
+            self._estimated = self._estimated or event.estimated
+        elif isinstance(event, ev.SessionConfigured):
             effort = f" · effort {event.reasoning_effort}" if event.reasoning_effort else ""
             self._line(self._style(f"burro · {event.model} ({event.provider}){effort}", "1"))
             self._line(self._style(f"session {event.session_id} · {event.cwd}", "2"))
@@ -99,11 +150,15 @@ class HumanRenderer:
             self._line(self._style("turn interrupted", "33;1"))
         elif isinstance(event, ev.TurnComplete):
             u = event.usage
-            self._line(
-                self._style(
+            if self._estimated:
+                text = (
+                    f"tokens used: ~{u.input_tokens + u.output_tokens} (estimated: the server "
+                    f"reported no usage; input ~{u.input_tokens}, output ~{u.output_tokens})"
+                )
+            else:
+                text = (
                     f"tokens used: {u.input_tokens + u.output_tokens} "
                     f"(input {u.input_tokens}, cached {u.cached_input_tokens}, "
-                    f"output {u.output_tokens}, reasoning {u.reasoning_output_tokens})",
-                    "2",
+                    f"output {u.output_tokens}, reasoning {u.reasoning_output_tokens})"
                 )
-            )
+            self._line(self._style(text, "2"))

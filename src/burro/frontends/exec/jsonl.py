@@ -84,8 +84,8 @@ class JsonlMapper:
         if isinstance(event, ev.ToolCallBegin):
             item = self._item(
                 "mcp_tool_call",
-                server="burro",
-                tool=event.tool,
+                server=event.mcp_server or "burro",
+                tool=event.mcp_tool or event.tool,
                 arguments=event.arguments,
                 status="in_progress",
             )
@@ -93,7 +93,10 @@ class JsonlMapper:
             return [{"type": "item.started", "item": dict(item)}]
         if isinstance(event, ev.ToolCallEnd):
             item = self._by_call.pop(event.call_id, {}) or self._item(
-                "mcp_tool_call", server="burro", tool=event.tool, arguments=""
+                "mcp_tool_call",
+                server=event.mcp_server or "burro",
+                tool=event.mcp_tool or event.tool,
+                arguments="",
             )
             if event.success:
                 item["result"] = {"content": [{"type": "text", "text": event.output}]}

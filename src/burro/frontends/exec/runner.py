@@ -52,7 +52,7 @@ def _read_prompt(opts: ExecOptions) -> str:
     if opts.prompt is not None and opts.prompt != "-":
         from burro.frontends.exec.stdin import piped_context
 
-        context = piped_context(sys.stdin)
+        context = piped_context(sys.stdin, warn=_warn)
         if context is None:
             return opts.prompt
         return f"{opts.prompt}\n\n<stdin>\n{context.rstrip(chr(10))}\n</stdin>"
@@ -60,10 +60,16 @@ def _read_prompt(opts: ExecOptions) -> str:
         raise ExecUsageError(
             "No prompt provided. Pass one as an argument or pipe it into stdin (burro exec -)."
         )
-    text = sys.stdin.read()
+    # Bytes, decoded here: undecodable input becomes U+FFFD whatever the locale's
+    # stdin error handler is (strict under most UTF-8 locales).
+    text = sys.stdin.buffer.read().decode("utf-8", errors="replace")
     if not text.strip():
         raise ExecUsageError("The prompt read from stdin is empty.")
     return text
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"warning: {message}\n")
 
 
 def _image_part(path: str) -> ImagePart:
@@ -150,8 +156,13 @@ def run_exec(opts: ExecOptions) -> int:
 
 def _hint(exc: Exception) -> str:
     """What to do next, in this front end's words."""
-    if getattr(exc, "code", None) == "session_not_found":
+    code = getattr(exc, "code", None)
+    if code == "session_not_found":
         return "; see `burro sessions list --all`"
+    if code == "session_locked":
+        return f": `burro fork {getattr(exc, 'session_id', '')}`"
+    if code == "rollout_write_failed":
+        return " (`burro exec --ephemeral` saves nothing)"
     return ""
 
 

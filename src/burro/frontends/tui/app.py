@@ -203,10 +203,14 @@ class BurroApp(App[int]):
             )
         except (CoreError, ConfigError) as exc:
             if resume is not None:
-                self.chat.notice(f"■ cannot resume: {exc}", style="red")
+                hint = ""
+                if getattr(exc, "code", None) == "session_locked":
+                    hint = f": `burro fork {getattr(exc, 'session_id', '')}`"
+                self.chat.notice(f"■ cannot resume: {exc}{hint}", style="red")
                 return False
             self.show_setup(str(exc))
             return False
+        self.chat.show_reasoning = not self.settings.hide_agent_reasoning  # also on replay
         if resume is not None:
             try:
                 self.chat.replay(session_transcript(self.settings.burro_home, resume))
@@ -215,7 +219,6 @@ class BurroApp(App[int]):
         self.handle = handle
         self.session_id = handle.session_id
         self.rollout = Path(handle.rollout_path) if handle.rollout_path else None
-        self.chat.show_reasoning = not self.settings.hide_agent_reasoning
         if resume is None:
             from burro import __version__
 
@@ -485,4 +488,3 @@ class BurroApp(App[int]):
         handle, self.handle = self.handle, None
         if handle is not None:
             await handle.shutdown(grace_s=5.0)
-

@@ -169,6 +169,27 @@ def _status(app: BurroApp) -> RenderableType:
     return Group(*lines)
 
 
+def _mcp(app: BurroApp) -> RenderableType:
+    servers = app.handle.mcp_servers() if app.handle is not None else []
+    if not servers:
+        return Text("• no MCP servers configured (burro mcp add NAME -- COMMAND)")
+    lines: list[RenderableType] = [Text("• MCP servers", style="bold")]
+    style = {"ready": "green", "starting": "yellow", "failed": "red", "disabled": "dim"}
+    for srv in servers:
+        lines.append(
+            Text.assemble(
+                f"  {srv.name} ", (srv.status, style[srv.status]), (f"  {srv.target}", "dim")
+            )
+        )
+        if srv.error:
+            lines.append(Text(f"    {srv.error}", style="red"))
+        lines += [
+            Text.assemble("    ", t.qualified, (f"  {t.description[:60]}", "dim"))
+            for t in srv.tools
+        ]
+    return Group(*lines)
+
+
 async def run_command(app: BurroApp, cmd: slash.Parsed) -> None:
     if cmd.name not in slash.BY_NAME:
         hint = slash.suggest(cmd.name)
@@ -194,11 +215,17 @@ async def run_command(app: BurroApp, cmd: slash.Parsed) -> None:
             app.chat.notice("• compacting the conversation…")
     elif name == "diff":
         await _diff(app)
+    elif name == "review":
+        from burro.frontends.tui.review import review_command
+
+        await review_command(app, args)
     elif name == "undo":
         if app.submit(Undo()):
             app.chat.notice("• undoing the last turn's file changes…")
     elif name == "status":
         app.chat.add(_status(app))
+    elif name == "mcp":
+        app.chat.add(_mcp(app))
     elif name == "mention":
         app.composer.insert("@")
         app.composer.focus()

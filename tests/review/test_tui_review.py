@@ -1,0 +1,78 @@
+"""/review in the terminal UI: the reviewer runs beside the conversation and its
+findings appear in the chat."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from burro.frontends.tui.review import parse_review_args
+from burro.review import BaseBranch, Commit, Uncommitted
+from tests.fakes.model_server import FakeModelServer
+from tests.fakes.script import Text, Turn
+from tests.review.bot_kit import git
+from tests.tui.conftest import AppFactory, make_app, wait_for
+
+__all__ = ["make_app"]  # the fixture, used by name
+
+
+def test_review_arguments() -> None:
+    assert parse_review_args([]) == (Uncommitted(), "")
+    assert parse_review_args(["--base", "main", "error", "paths"]) == (
+        BaseBranch(branch="main"),
+        "error paths",
+    )
+    assert parse_review_args(["--commit", "abc"]) == (Commit(sha="abc"), "")
+    with pytest.raises(ValueError, match="needs a value"):
+        parse_review_args(["--base"])
+    with pytest.raises(ValueError, match="unknown option --bse"):
+        parse_review_args(["--bse", "main"])
+
+
+@pytest.mark.asyncio
+async def test_slash_review_shows_the_findings(
+    make_app: AppFactory, server: FakeModelServer, repo: Path
+) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    (repo / "README.md").write_text("# demo\nhello from the demo repo\nTODO remove me\n")
+    server.add_turns(
+        Turn(
+            [
+                Text(
+                    json.dumps(
+                        {
+                            "findings": [
+                                {
+                                    "title": "[P2] Leftover TODO",
+                                    "body": "Drop the TODO line.",
+                                    "priority": 2,
+                                    "confidence_score": 0.6,
+                                    "code_location": {
+                                        "absolute_file_path": str(repo / "README.md"),
+                                        "line_range": {"start": 3, "end": 3},
+                                    },
+                                }
+                            ],
+                            "overall_correctness": "patch is correct",
+                            "overall_explanation": "Harmless doc change.",
+                            "overall_confidence_score": 0.9,
+                        }
+                    )
+                )
+            ]
+        )
+    )
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for(lambda: app.ready)
+        app.composer.text = "/review docs"
+        await pilot.press("enter")
+        await wait_for(lambda: "Leftover TODO" in app.chat.text(), timeout=30)
+        text = app.chat.text()
+        assert "reviewing current changes" in text and "README.md:3" in text
+    body = server.requests[0].json
+    assert "You are reviewing a change" in body["instructions"]
+    assert "Focus of this review, as asked by the user: docs" in json.dumps(body["input"])
