@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -109,14 +109,6 @@ def create_app(ctx: ApiContext) -> FastAPI:
         if task is None:
             raise _fail(404, f"no task {task_id}; list tasks with GET /api/tasks")
         return task
-
-    @app.get("/", include_in_schema=False)
-    async def web_page() -> HTMLResponse:
-        """The web UI: one static page; it asks for the token and calls the API."""
-        from importlib import resources
-
-        page = resources.files("burro.frontends.cloud") / "web" / "index.html"
-        return HTMLResponse(page.read_text(encoding="utf-8"))
 
     @app.post("/api/tasks", status_code=201, response_model=TaskCreated)
     async def create_task(body: TaskCreate) -> TaskCreated:
@@ -259,8 +251,8 @@ class _TokenGate:
         self.token = token.encode()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or (scope["path"] == "/" and scope["method"] == "GET"):
-            await self.app(scope, receive, send)  # "/" is the static page, no data
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
             return
         header = b""
         for name, value in scope.get("headers", ()):
