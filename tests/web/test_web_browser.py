@@ -46,8 +46,18 @@ def page(request: pytest.FixtureRequest, browser: Any) -> Any:
     page.size_name = request.param
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # A blocked resource (Content-Security-Policy) or a failed request logs an error
+    # (except the sign-in page's own 401 before signing in).
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "status of 401" not in msg.text
+            else None
+        ),
+    )
     yield page
-    assert errors == [], f"script errors on the page: {errors}"
+    assert errors == [], f"errors on the page: {errors}"
     context.close()
 
 

@@ -19,7 +19,7 @@ CSRF_HEADER = b"x-burro-csrf"
 SIGN_IN_HEADER_VALUE = b"sign-in"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # What a browser may fetch before signing in: the sign-in page and what it needs.
-PUBLIC_STATIC = frozenset({"/static/signin.js", "/static/app.css"})
+PUBLIC_STATIC = frozenset({"/static/signin.js", "/static/app.css", "/static/icon.svg"})
 SECURITY_HEADERS = {
     "content-security-policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -155,7 +155,7 @@ class WebGate:
     """Outermost middleware. Bearer requests pass untouched. A browser request with a
     valid session cookie (and, unless it only reads, the page's CSRF header) gets the
     server's bearer credential added and goes on to the API's token check. Without a
-    session, only the sign-in page and its two static files are served."""
+    session, only the sign-in page and the files it loads are served."""
 
     def __init__(self, app: Any, *, sessions: WebSessions) -> None:
         self.app = app

@@ -13,7 +13,8 @@
   const LABELS = { queued: "queued", running: "running", waiting_approval: "waiting for input",
     completed: "done", failed: "failed", cancelled: "cancelled" };
   const TERMINAL = new Set(["completed", "failed", "cancelled"]);
-  const PAGE = 500;
+  const PAGE = 500; // the newest events shown on open
+  const EARLIER = 2000; // per "Show earlier events" click
   let csrf = "";
   let filter = "all";
   let tasks = [];
@@ -197,7 +198,7 @@
     }
 
     fresh(a) {
-      const hooks = { approve: (k, cid, d, item) => this.approve(k, cid, d, item), waiting: () => {} };
+      const hooks = { approve: (k, cid, d, item) => this.approve(k, cid, d, item) };
       const r = new R.Attempt(a.k, hooks);
       if (a.r) { a.r.planBox.remove(); a.r.root.remove(); a.r.filesBox.remove(); }
       a.r = r;
@@ -233,7 +234,7 @@
     }
 
     async loadPage(a, before) {
-      const q = "?attempt=" + a.k + "&limit=" + PAGE + (before ? "&before=" + before : "");
+      const q = "?attempt=" + a.k + "&limit=" + (before ? EARLIER + "&before=" + before : PAGE);
       const page = await (await api("/web/tasks/" + this.id + "/history" + q)).json();
       a.more = page.more;
       a.earlier.hidden = !a.more;
@@ -444,7 +445,7 @@
   }
 
   async function main() {
-    window.burroDebug = { view: null };
+    window.burroDebug = { view: null }; // the open task view, for tests and bug reports
     csrf = (await (await api("/web/me")).json()).csrf || "";
     const target = el("div", "col");
     const label = target.appendChild(el("label", null, "Send to"));

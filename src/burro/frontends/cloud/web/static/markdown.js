@@ -76,7 +76,7 @@
         inline(h, heading[2]);
         out.appendChild(h);
       } else if (item) {
-        if (para.length) { const keep = list; flush(); list = keep; }
+        if (para.length) flush();
         const ordered = /\d/.test(item[1]);
         if (!list || list.tagName !== (ordered ? "OL" : "UL")) {
           list = el(ordered ? "ol" : "ul");

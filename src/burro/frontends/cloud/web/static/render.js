@@ -28,7 +28,7 @@
   class Attempt {
     constructor(k, hooks) {
       this.k = k;
-      this.hooks = hooks; // {approve(k, callId, decision), changed()}
+      this.hooks = hooks; // {approve(k, callId, decision, item)}
       this.seen = new Set();
       this.duplicates = 0;
       this.maxSeq = 0;
@@ -227,7 +227,6 @@
         b.addEventListener("click", () => this.hooks.approve(this.k, ev.call_id, decision, item));
       }
       this.now = "Waiting for your approval";
-      this.hooks.waiting(this.k);
     }
 
     on_exec_approval_request(ev) { this.approval(ev, "command", "$ " + ev.command); }
