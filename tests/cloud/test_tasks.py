@@ -36,6 +36,7 @@ def test_three_step_task_completes_and_applies_locally(make_serve, committed_rep
     view = json.loads(serve.cli("status", task_id, "--json").stdout)
     attempt = view["attempts"][0]
     assert view["status"] == "completed"
+    assert view["branch"] == "main"  # the branch checked out where the task came from
     assert sorted(attempt["files_changed"]) == ["a.txt", "src/b.txt"]
     assert attempt["last_message"] == "wrote a.txt and src/b.txt"
     assert attempt["model"] == "gpt-5.5"

@@ -138,6 +138,7 @@ def test_sign_in_submit_watch_live_diff_follow_up(web_serve, page: Any, gate: Pa
     expect(item).to_contain_text("done")
     expect(item).not_to_contain_text("second line")  # the prompt's first line only
     expect(item).to_contain_text("1 attempt")
+    expect(item).to_contain_text("(main)")  # repo and branch
     no_sideways_scroll(page)
     screenshot(page, f"list-{page.size_name}")
     page.get_by_role("button", name="failed").click()

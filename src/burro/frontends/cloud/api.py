@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -117,6 +118,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
         task_id = "task_" + uuid.uuid4().hex[:12]
         attempt_ids = [f"{task_id}_{k}" for k in range(1, body.attempts + 1)]
         spec = body.model_dump(exclude={"session_rollout"})
+        spec["branch"] = await asyncio.to_thread(_branch_of, body.repo, body.base)
         await store.run(store.create_task, task_id, spec, attempt_ids)
         if body.session_rollout:
             await store.run(_seed_rollouts, store, attempt_ids, body.session_rollout)
@@ -438,6 +440,7 @@ def _view(store: TaskStore, task: TaskRow) -> TaskView:
         created_at=task.created_at,
         prompt=str(task.spec.get("prompt", "")),
         repo=str(task.spec.get("repo", "")),
+        branch=task.spec.get("branch"),
         base_commit=task.base_commit,
         model=next((a.model for a in attempts if a.model), task.spec.get("model")),
         effort=next((a.effort for a in attempts if a.effort), task.spec.get("effort")),
@@ -445,6 +448,22 @@ def _view(store: TaskStore, task: TaskRow) -> TaskView:
         usage=total,
         wall_time_s=round(max(0.0, end - task.created_at), 3),
     )
+
+
+def _branch_of(repo: str, base: str | None) -> str | None:
+    """The branch a task starts from, for people reading the list: the base when it
+    names a ref (not a commit id), else the branch checked out in a local repository."""
+    import re
+
+    if base and base != "HEAD" and not re.fullmatch(r"[0-9a-fA-F]{7,40}", base):
+        return base
+    path = Path(repo).expanduser()
+    if not path.is_dir():
+        return None
+    from burro.core.api import branch_name
+
+    name = branch_name(path)
+    return None if name is None or re.fullmatch(r"[0-9a-f]{7,40}", name) else name
 
 
 def render_openapi() -> str:

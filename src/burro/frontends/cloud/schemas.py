@@ -90,6 +90,7 @@ class TaskView(BaseModel):
     created_at: float
     prompt: str
     repo: str
+    branch: str | None = None
     base_commit: str | None
     model: str | None
     effort: str | None

@@ -81,7 +81,7 @@
       a.href = "#/task/" + t.id;
       a.appendChild(chip(t.status));
       a.appendChild(el("span", "title", firstLine(t.prompt)));
-      const meta = [base(t.repo) + (t.base_commit ? "@" + t.base_commit.slice(0, 7) : ""),
+      const meta = [base(t.repo) + (t.branch ? " (" + t.branch + ")" : "") + (t.base_commit ? "@" + t.base_commit.slice(0, 7) : ""),
         [t.model, t.effort].filter(Boolean).join(" ") || "default model",
         t.attempts.length + (t.attempts.length === 1 ? " attempt" : " attempts"),
         age(t.created_at), R.fmtTokens(t.usage.total_tokens) + " tokens"];
@@ -320,7 +320,7 @@
       if (!v) return;
       $("t-status").replaceWith(Object.assign(chip(v.status), { id: "t-status" }));
       $("t-title").textContent = firstLine(v.prompt);
-      $("t-meta").textContent = [v.repo + (v.base_commit ? " @ " + v.base_commit.slice(0, 7) : ""),
+      $("t-meta").textContent = [v.repo + (v.branch ? " (" + v.branch + ")" : "") + (v.base_commit ? " @ " + v.base_commit.slice(0, 7) : ""),
         R.fmtTokens(v.usage.total_tokens) + " tokens", R.fmtDuration(v.wall_time_s * 1000) + " wall"].join(" · ");
       for (const av of v.attempts) {
         const a = this.attempts.get(av.k);
