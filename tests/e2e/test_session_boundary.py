@@ -82,11 +82,16 @@ def test_one_sigterm_ends_burro(
         time.sleep(0.2)
         proc.send_signal(signal.SIGTERM)
         code = _wait_exit(proc, 20)
+        out = proc.stdout.read() if proc.stdout else ""
     finally:
         if proc.poll() is None:
             proc.kill()
     assert code is not None, "burro ignored SIGTERM"
-    assert code != 0
+    # A clean end, not death by the signal: the turn is closed for the reader of the
+    # JSON stream and the exit status says it did not complete.
+    assert code == 1
+    last = json.loads(out.strip().splitlines()[-1])
+    assert last["type"] == "turn.failed"
 
 
 SESSION_SCRIPT = r"""

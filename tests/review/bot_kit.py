@@ -206,7 +206,11 @@ class BotProcess:
         if self.proc.poll() is not None:
             raise AssertionError(f"the bot exited: {self.log.read_text()}")
         try:
-            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+            # Listening once an unsigned delivery is refused (the bot has no open route).
+            return httpx.post(f"{self.url}/webhook", content=b"{}", timeout=1).status_code in (
+                401,
+                403,
+            )
         except httpx.HTTPError:
             return False
 

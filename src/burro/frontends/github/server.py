@@ -110,14 +110,9 @@ class BotService:
         from starlette.routing import Route
 
         return [
+            # The only route, and it answers only signed deliveries (no open endpoint).
             Route("/webhook", self._webhook, methods=["POST"]),
-            Route("/healthz", self._healthz),
         ]
-
-    async def _healthz(self, request: Any) -> Any:
-        from starlette.responses import JSONResponse
-
-        return JSONResponse({"ok": True})
 
     async def _webhook(self, request: Any) -> Any:
         from starlette.responses import JSONResponse
@@ -157,7 +152,7 @@ class BotService:
 
 
 def webhook_app(service: BotService) -> Any:
-    """A standalone Starlette app: POST /webhook, GET /healthz; the worker runs in its
+    """A standalone Starlette app: POST /webhook; the worker runs in its
     lifespan."""
     from starlette.applications import Starlette
 
