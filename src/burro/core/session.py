@@ -14,7 +14,6 @@ from burro.core.context import permissions_message
 from burro.core.errors import CoreError
 from burro.core.snapshot import restore_snapshot, take_snapshot
 from burro.core.state import SessionState
-from burro.core.store import RolloutWriteError
 from burro.core.turn import Turn
 from burro.protocol.common import ErrorInfo
 from burro.protocol.errors import BurroError
@@ -100,7 +99,6 @@ class Session:
         self._continue_pending = continue_pending
         self._turn: asyncio.Task[None] | None = None
         self.bus = bus
-        self.write_error: RolloutWriteError | None = None
         state.emit = self._publish
         self.state = state
 
@@ -114,17 +112,14 @@ class Session:
 
     def _publish(self, event: Event) -> None:
         """Number the event, persist it when it matters, and fan it out. Never raises:
-        a failed write is remembered (the turn's own writes fail it) and the event still
-        reaches every reader."""
+        event lines are best effort in the writer (history lines are what fail a turn),
+        and the event reaches every reader either way."""
         if isinstance(event, PlanUpdate):
             self.state.plan = list(event.plan)
         env = self.bus.publish(event)
         rollout = self.state.rollout
         if isinstance(event, PERSISTED_EVENTS) and rollout is not None:
-            try:
-                rollout.event(event, seq=env.seq)
-            except RolloutWriteError as exc:
-                self.write_error = exc
+            rollout.event(event, seq=env.seq)
 
     # -- the actor loop ------------------------------------------------------------------
     async def run(self) -> None:
@@ -169,7 +164,7 @@ class Session:
         elif isinstance(op, Interrupt):
             await self._stop_turn()
         elif isinstance(op, OverrideTurnContext):
-            self._override(op)
+            await self._override(op)
         elif isinstance(op, Compact):
             if self.turn_running:
                 st.compact_requested = True  # the running turn compacts before its next step
@@ -186,7 +181,6 @@ class Session:
 
     async def _run_turn(self, turn: Turn) -> None:
         st = self.state
-        self.write_error = None
         try:
             if st.options.undo_snapshots:
                 st.snapshot = await asyncio.to_thread(take_snapshot, st.settings.cwd)
@@ -199,8 +193,6 @@ class Session:
                 self._publish(TurnStarted(turn_id=turn.turn_id))
             self._publish(TurnFailed(turn_id=turn.turn_id, error=error_info(exc), usage=turn.usage))
             return
-        if self.write_error is not None:
-            self._publish(Warning(message=str(self.write_error), turn_id=turn.turn_id))
 
     async def _undo(self) -> None:
         st = self.state
@@ -226,16 +218,18 @@ class Session:
             UndoComplete(success=result.success, message=result.message, restored=result.restored)
         )
 
-    def _override(self, op: OverrideTurnContext) -> None:
+    async def _override(self, op: OverrideTurnContext) -> None:
         st = self.state
         changed = False
         if (op.model is not None and op.model != st.model) or op.provider is not None:
             try:
-                st.switch_model(op.model or st.model, provider=op.provider)
+                replaced = st.switch_model(op.model or st.model, provider=op.provider)
             except BurroError as exc:
                 self._publish(Error(error=error_info(exc)))
             else:
                 changed = True
+                if replaced is not None:  # the old provider's client is done with
+                    await replaced.aclose()
         if op.effort is not None:
             st.effort = op.effort
             changed = True

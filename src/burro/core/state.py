@@ -104,7 +104,6 @@ class SessionState:
     # Opens a client for another provider on a model switch; None when the client was
     # injected (tests, embedders), which then serves every model.
     client_factory: Callable[[Settings], ModelClient] | None = None
-    retired_clients: list[ModelClient] = field(default_factory=list)
     # Tokenizer estimates for servers that report no usage (created on first need).
     usage_estimator: UsageEstimator | None = None
     # The session's own tool list (a review session); None follows the model's metadata.
@@ -139,9 +138,10 @@ class SessionState:
             tools=[spec.name for spec in self.registry.specs()],
         )
 
-    def switch_model(self, model: str, *, provider: str | None) -> None:
+    def switch_model(self, model: str, *, provider: str | None) -> ModelClient | None:
         """Re-resolve the model's metadata, tools and provider (a new client when the
-        provider changes). Raises ConfigError, with the reason, when it cannot."""
+        provider changes). Returns the client it replaced, for the caller to close, or
+        None. Raises ConfigError, with the reason, when it cannot."""
         from burro.config import switch_model
 
         new = switch_model(self.settings, model, provider=provider, env=self.env)
@@ -158,8 +158,7 @@ class SessionState:
         self.model = new.model
         self.effort = new.effort if new.model_info.supports_reasoning else None
         self.summary = new.summary
-        if old_client is not client:
-            self.retired_clients.append(old_client)
+        return old_client if old_client is not client else None
 
     def configure_sandbox(self) -> None:
         """(Re)build the sandbox, rules and command environment from the current modes.
