@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from burro import __version__
-from burro.cli._local import DEFAULT_LOCAL_PROVIDER, check_local_server
+from burro.cli._local import apply_oss
 from burro.cli._options import (
     CD,
     CONFIG,
@@ -83,16 +83,7 @@ def _run_tui(prompt: str | None, kw: dict[str, Any], **resume: Any) -> None:
     approval = kw.get("approval")
     if kw.get("full_auto"):
         sandbox, approval = "workspace-write", "on-request"
-    provider = None
-    if kw.get("oss"):
-        provider = str(kw.get("local_provider") or DEFAULT_LOCAL_PROVIDER)
-        kw["model"] = check_local_server(
-            provider,
-            overrides=list(kw.get("overrides") or ()),
-            profile=kw.get("profile"),
-            cd=kw.get("cd"),
-            model=kw.get("model"),
-        ) or kw.get("model")
+    provider = apply_oss(kw)
     opts = TuiOptions(
         prompt=prompt,
         model=kw.get("model"),

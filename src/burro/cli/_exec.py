@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from burro.cli._local import DEFAULT_LOCAL_PROVIDER, check_local_server
+from burro.cli._local import apply_oss
 from burro.cli._options import (
     CD,
     CONFIG,
@@ -132,16 +132,7 @@ def exec_cmd(args: tuple[str, ...], json_mode: bool, **kw: object) -> None:
             click.echo(
                 f"warning: --{name.replace('_', '-')} is not supported yet; ignored", err=True
             )
-    provider = None
-    if kw.get("oss"):
-        provider = str(kw.get("local_provider") or DEFAULT_LOCAL_PROVIDER)
-        kw["model"] = check_local_server(
-            provider,
-            overrides=list(kw.get("overrides") or ()),  # type: ignore[call-overload]
-            profile=kw.get("profile"),  # type: ignore[arg-type]
-            cd=kw.get("cd"),  # type: ignore[arg-type]
-            model=kw.get("model"),  # type: ignore[arg-type]
-        ) or kw.get("model")
+    provider = apply_oss(kw)
     sandbox = kw.get("sandbox")
     if kw.get("full_auto"):
         sandbox = "workspace-write"

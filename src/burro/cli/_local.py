@@ -4,10 +4,9 @@ that is not running is one line, not a series of connection retries."""
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
 
 import click
 
@@ -28,6 +27,9 @@ def check_local_server(
 ) -> str | None:
     """Exit with one line when no local server listens. Returns the model to use when
     none was chosen and the server does not serve the configured one: its first model."""
+    import socket  # only with --oss: not on every start
+    from urllib.parse import urlsplit
+
     from burro.config import ConfigError, load_settings
 
     try:
@@ -68,3 +70,20 @@ def check_local_server(
         err=True,
     )
     return served[0]
+
+
+def apply_oss(kw: dict[str, Any]) -> str | None:
+    """`--oss` for any command's options: the local provider to use (None without
+    --oss), after the server check; ``kw["model"]`` becomes the server's own model when
+    none was chosen and the configured one is not served."""
+    if not kw.get("oss"):
+        return None
+    provider = str(kw.get("local_provider") or DEFAULT_LOCAL_PROVIDER)
+    kw["model"] = check_local_server(
+        provider,
+        overrides=list(kw.get("overrides") or ()),
+        profile=kw.get("profile"),
+        cd=kw.get("cd"),
+        model=kw.get("model"),
+    ) or kw.get("model")
+    return provider
