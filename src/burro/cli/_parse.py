@@ -44,6 +44,8 @@ class BurroGroup(click.Group):
         "review": "burro.cli.review:review_cmd",
         "github": "burro.frontends.github.cli:github_group",
         "doctor": "burro.cli.doctor:doctor_cmd",
+        "mcp": "burro.cli.mcp:mcp_group",
+        "mcp-server": "burro.cli.mcp:mcp_server_cmd",
         "login": "burro.cli.login:login_cmd",
         "logout": "burro.cli.login:logout_cmd",
         "serve": "burro.frontends.cloud.cli:serve_cmd",
