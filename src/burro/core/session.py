@@ -56,6 +56,9 @@ from burro.protocol.ops import (
     UserTurn,
 )
 
+_REVIEW = "burro-review"
+_REVIEWING = "a review is running and takes no input; wait for it or interrupt it, then ask again"
+
 # Events worth keeping in the rollout (deltas and begin events are not).
 PERSISTED_EVENTS = (
     TurnStarted,
@@ -162,6 +165,9 @@ class Session:
     async def _handle(self, op: Op) -> None:
         st = self.state
         if isinstance(op, UserTurn):
+            if self.turn_running and self._turn is not None and self._turn.get_name() == _REVIEW:
+                self._publish(Error(error=ErrorInfo(code="bad_request", message=_REVIEWING)))
+                return
             if self.turn_running:
                 # Input typed during a turn joins that turn.
                 st.pending_input.append(Message(role="user", content=list(op.items)))
@@ -178,7 +184,7 @@ class Session:
                     )
                 )
                 return
-            self._turn = asyncio.create_task(self._review(op), name="burro-review")
+            self._turn = asyncio.create_task(self._review(op), name=_REVIEW)
         elif isinstance(op, Interrupt):
             await self._stop_turn()
         elif isinstance(op, OverrideTurnContext):

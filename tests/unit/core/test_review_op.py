@@ -196,3 +196,36 @@ async def test_a_review_is_refused_while_a_turn_runs(changed: Path, burro_home: 
     await run.wait_for(lambda e: isinstance(e, TurnComplete))
     assert not run.of(EnteredReviewMode)
     await run.close()
+
+
+async def test_a_review_takes_no_input_and_an_interrupt_ends_it_cleanly(
+    changed: Path, burro_home: Path
+) -> None:
+    import asyncio
+
+    from burro.protocol.events import TurnAborted, TurnStarted
+    from burro.protocol.items import TextPart
+    from burro.protocol.ops import Interrupt
+
+    started = asyncio.Event()
+
+    async def hang() -> None:
+        started.set()
+        await asyncio.Event().wait()  # the reviewer never answers
+
+    model = ScriptedModel(lambda _p: gated([], hang, say("never")), say("still here"))
+    run = await start(changed, burro_home, model)
+    run.handle.submit(Review(target=Uncommitted()))
+    await asyncio.wait_for(started.wait(), 20)
+    run.handle.submit(UserTurn(items=[TextPart(text="and also this")]))
+    err = await run.wait_for(lambda e: isinstance(e, Error))
+    assert isinstance(err, Error) and "a review is running" in err.error.message
+    run.handle.submit(Interrupt())
+    aborted = await run.wait_for(lambda e: isinstance(e, TurnAborted))
+    [exited] = run.of(ExitedReviewMode)
+    assert exited.output is None and exited.turn_id == aborted.turn_id  # type: ignore[attr-defined]
+    # Nothing of the refused input or the review leaked into the next turn.
+    assert (await run.turn("hello")).last_message == "still here"
+    assert "and also this" not in "\n".join(texts(model.prompts[-1]))
+    assert len(run.of(TurnStarted)) == 2
+    await run.close()
