@@ -72,6 +72,10 @@ class BurroGroup(click.Group):
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
+        if not args or args[0] != "exec":
+            from burro.util.startup import started
+
+            started()  # `burro exec` turns the collector back on once its session runs
         if not args or args[0] in self.list_commands(ctx) or args[0].startswith("-"):
             return super().resolve_command(ctx, args)
         tui = self.commands["tui"]

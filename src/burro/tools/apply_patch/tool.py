@@ -8,17 +8,15 @@ from typing import Any
 
 from burro.protocol.events import PatchApplyBegin, PatchApplyEnd
 from burro.protocol.tools import ToolSpec
-from burro.tools.apply_patch._apply import apply_patch, preview_patch
-from burro.tools.apply_patch._parser import parse_patch
 from burro.tools.apply_patch.errors import PatchApplyError, PatchError
 from burro.tools.base import ToolBase, ToolContext, ToolError, ToolResult
 
 
 @functools.cache
 def _data(filename: str) -> str:
-    from importlib.resources import files
+    from pathlib import Path
 
-    return (files("burro.tools.apply_patch") / filename).read_text(encoding="utf-8")
+    return (Path(__file__).parent / filename).read_text(encoding="utf-8")
 
 
 def patch_text(payload: str) -> str:
@@ -77,6 +75,10 @@ class ApplyPatchTool(ToolBase):
         )
 
     async def run(self, payload: str, ctx: ToolContext) -> ToolResult:
+        # The engine loads on the first patch, not with the tool list at every start.
+        from burro.tools.apply_patch._apply import apply_patch, preview_patch
+        from burro.tools.apply_patch._parser import parse_patch
+
         text = patch_text(payload)
         tid, cid = ctx.turn_id, ctx.call_id
         try:
