@@ -48,7 +48,7 @@ class BurroGroup(click.Group):
         "mcp-server": "burro.cli.mcp:mcp_server_cmd",
         "login": "burro.cli.login:login_cmd",
         "logout": "burro.cli.login:logout_cmd",
-        "serve": "burro.frontends.cloud.cli:serve_cmd",
+        "serve": "burro.cli.serve:serve_cmd",
         "worker": "burro.frontends.cloud.cli:worker_cmd",
         "cloud": "burro.frontends.cloud.cli:cloud_group",
         "acp": "burro.cli._ide:acp_cmd",

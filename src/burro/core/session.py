@@ -12,6 +12,7 @@ from burro.core.bus import EventBus
 from burro.core.compact_task import run_compaction
 from burro.core.context import permissions_message
 from burro.core.errors import CoreError
+from burro.core.review_task import run_review_turn
 from burro.core.snapshot import restore_snapshot, take_snapshot
 from burro.core.state import SessionState
 from burro.core.turn import Turn
@@ -21,9 +22,11 @@ from burro.protocol.events import (
     AgentMessage,
     CompletionNudge,
     ContextCompacted,
+    EnteredReviewMode,
     Error,
     Event,
     ExecCommandEnd,
+    ExitedReviewMode,
     PatchApplyEnd,
     PlanUpdate,
     SessionConfigured,
@@ -47,10 +50,14 @@ from burro.protocol.ops import (
     Op,
     OverrideTurnContext,
     PatchApproval,
+    Review,
     Shutdown,
     Undo,
     UserTurn,
 )
+
+_REVIEW = "burro-review"
+_REVIEWING = "a review is running and takes no input; wait for it or interrupt it, then ask again"
 
 # Events worth keeping in the rollout (deltas and begin events are not).
 PERSISTED_EVENTS = (
@@ -68,6 +75,8 @@ PERSISTED_EVENTS = (
     ContextCompacted,
     CompletionNudge,
     TurnContext,
+    EnteredReviewMode,
+    ExitedReviewMode,
     ShutdownComplete,
 )
 
@@ -156,11 +165,26 @@ class Session:
     async def _handle(self, op: Op) -> None:
         st = self.state
         if isinstance(op, UserTurn):
+            if self.turn_running and self._turn is not None and self._turn.get_name() == _REVIEW:
+                self._publish(Error(error=ErrorInfo(code="bad_request", message=_REVIEWING)))
+                return
             if self.turn_running:
                 # Input typed during a turn joins that turn.
                 st.pending_input.append(Message(role="user", content=list(op.items)))
                 return
             self._start_turn(Turn(st, turn_id=_turn_id(), op=op))
+        elif isinstance(op, Review):
+            if self.turn_running:
+                self._publish(
+                    Error(
+                        error=ErrorInfo(
+                            code="bad_request",
+                            message="a turn is running; wait for it or interrupt it, then review",
+                        )
+                    )
+                )
+                return
+            self._turn = asyncio.create_task(self._review(op), name=_REVIEW)
         elif isinstance(op, Interrupt):
             await self._stop_turn()
         elif isinstance(op, OverrideTurnContext):
@@ -193,6 +217,16 @@ class Session:
                 self._publish(TurnStarted(turn_id=turn.turn_id))
             self._publish(TurnFailed(turn_id=turn.turn_id, error=error_info(exc), usage=turn.usage))
             return
+
+    async def _review(self, op: Review) -> None:
+        turn_id = _turn_id()
+        try:
+            await run_review_turn(self.state, turn_id=turn_id, op=op)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the boundary: a failed review ends its turn visibly
+            self._publish(ExitedReviewMode(turn_id=turn_id))
+            self._publish(TurnFailed(turn_id=turn_id, error=error_info(exc)))
 
     async def _undo(self) -> None:
         st = self.state

@@ -8,6 +8,7 @@ import msgspec
 
 from burro.protocol.common import ApprovalPolicy, ReasoningEffort, ReasoningSummary, SandboxMode
 from burro.protocol.items import ContentPart
+from burro.protocol.review import ReviewTarget
 
 ReviewDecision = Literal["approved", "approved_for_session", "denied", "abort"]
 
@@ -33,6 +34,14 @@ class OverrideTurnContext(
     summary: ReasoningSummary | None = None
     approval_policy: ApprovalPolicy | None = None
     sandbox_mode: SandboxMode | None = None
+
+
+class Review(msgspec.Struct, tag_field="type", tag="review", kw_only=True, omit_defaults=True):
+    """Review ``target`` in a read-only child session; the findings join this session's
+    history (so the conversation can go on: "fix finding 2"). Not while a turn runs."""
+
+    target: ReviewTarget
+    focus: str = ""
 
 
 class Interrupt(msgspec.Struct, tag_field="type", tag="interrupt", kw_only=True):
@@ -64,6 +73,7 @@ class Shutdown(msgspec.Struct, tag_field="type", tag="shutdown", kw_only=True):
 Op = (
     UserTurn
     | OverrideTurnContext
+    | Review
     | Interrupt
     | Compact
     | ExecApproval
