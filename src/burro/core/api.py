@@ -22,9 +22,12 @@ from burro.core.task import run_task
 from burro.models import ModelClient
 from burro.protocol.events import Event
 from burro.protocol.mcp import McpServerStatus
+from burro.tools import DiskFiles, FileAccess
 
 __all__ = [
     "CoreError",
+    "DiskFiles",
+    "FileAccess",
     "FileIndex",
     "FileRolloutStore",
     "GitError",
