@@ -165,7 +165,8 @@ async def start_session(
         state.plan = restored.plan
         for item in restored.recovered:
             state.record(item)
-        pending = restored.pending_turn or bool(restored.recovered)
+        state.pending_input = list(restored.pending_input)
+        pending = restored.pending_turn or bool(restored.recovered or restored.pending_input)
         warnings.extend(restored.warnings)  # damaged lines found and repaired
         if restored.meta.model != settings.model:
             warnings.append(
