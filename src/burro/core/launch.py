@@ -149,7 +149,15 @@ async def start_session(
     state.approval_policy = settings.approval_policy
     state.sandbox_mode = settings.sandbox_mode
     state.approvals = Approvals(lambda event: state.emit(event))
-    state.configure_sandbox()  # CoreError when the sandbox tool is missing
+    # CoreError when the sandbox tool is missing. As root its id-mapped view is built by a
+    # helper process; the HTTP stack loads meanwhile, and the view is waited for below,
+    # before anything (the first request included) can use either.
+    state.configure_sandbox(wait=False)
+    if client is None:
+        from burro.models import preload_http
+
+        preload_http()
+    state.sandbox_ready()
     if tools is None and (mcp := await _start_mcp(settings, env)) is not None:
         state.mcp, state.registry = mcp, build_tools(settings, None, mcp=mcp)
     warnings = list(settings.warnings)

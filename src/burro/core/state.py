@@ -160,9 +160,11 @@ class SessionState:
         self.summary = new.summary
         return old_client if old_client is not client else None
 
-    def configure_sandbox(self) -> None:
+    def configure_sandbox(self, *, wait: bool = True) -> None:
         """(Re)build the sandbox, rules and command environment from the current modes.
-        Raises CoreError when the sandbox tool is missing: never a silent unsandboxed run."""
+        Raises CoreError when the sandbox tool is missing: never a silent unsandboxed run.
+        ``wait=False`` lets what the sandbox prepares in the background (root's id-mapped
+        view) run on; ``sandbox_ready()`` collects it."""
         s = self.settings
         self.policy = policy_for(
             self.sandbox_mode,
@@ -174,6 +176,8 @@ class SessionState:
         )
         try:
             self.sandbox = make_sandbox(self.policy)
+            if wait:
+                self.sandbox.ready()
             self.rules = parse_rules(
                 {"prefix": list(r.prefix), "decision": r.decision} for r in s.rules
             )
@@ -188,6 +192,13 @@ class SessionState:
             sandbox_name=self.sandbox.name,
             network_disabled=self.policy.network_disabled,
         )
+
+    def sandbox_ready(self) -> None:
+        """Wait for the sandbox's background preparation; CoreError when it failed."""
+        try:
+            self.sandbox.ready()
+        except SandboxError as exc:
+            raise CoreError(str(exc)) from exc
 
     def record(self, item: Item) -> None:
         """Append to history and to the rollout (written before anything else runs)."""

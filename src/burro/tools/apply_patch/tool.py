@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from burro.protocol.events import PatchApplyBegin, PatchApplyEnd
 from burro.protocol.tools import ToolSpec
-from burro.tools.apply_patch._apply import WriteThrough, apply_patch, buffer_paths, preview_patch
-from burro.tools.apply_patch._model import Patch
-from burro.tools.apply_patch._parser import parse_patch
 from burro.tools.apply_patch.errors import PatchApplyError, PatchError
 from burro.tools.base import ToolBase, ToolContext, ToolError, ToolResult
 from burro.tools.files import FileAccess
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from burro.tools.apply_patch._apply import WriteThrough
+    from burro.tools.apply_patch._model import Patch
 
 # How long a write waits for the editor to confirm it (the patch runs in a worker
 # thread, which must never wait forever).
@@ -25,9 +25,9 @@ EDITOR_WRITE_TIMEOUT_S = 60.0
 
 @functools.cache
 def _data(filename: str) -> str:
-    from importlib.resources import files
+    from pathlib import Path
 
-    return (files("burro.tools.apply_patch") / filename).read_text(encoding="utf-8")
+    return (Path(__file__).parent / filename).read_text(encoding="utf-8")
 
 
 def patch_text(payload: str) -> str:
@@ -86,6 +86,10 @@ class ApplyPatchTool(ToolBase):
         )
 
     async def run(self, payload: str, ctx: ToolContext) -> ToolResult:
+        # The engine loads on the first patch, not with the tool list at every start.
+        from burro.tools.apply_patch._apply import apply_patch, preview_patch
+        from burro.tools.apply_patch._parser import parse_patch
+
         text = patch_text(payload)
         tid, cid = ctx.turn_id, ctx.call_id
         try:
@@ -142,6 +146,8 @@ class ApplyPatchTool(ToolBase):
 async def _buffers(patch: Patch, ctx: ToolContext) -> dict[str, bytes]:
     """The files the patch reads, as the user's editor holds them (unsaved edits
     included); files the editor has no copy of are read from the disk."""
+    from burro.tools.apply_patch._apply import buffer_paths
+
     out: dict[str, bytes] = {}
     for path in buffer_paths(patch, cwd=ctx.cwd):
         text = await ctx.files.read_text(path)
