@@ -6,6 +6,7 @@ event with a typed error code, and the session stays usable."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 
 from burro.core.bus import EventBus
@@ -14,6 +15,7 @@ from burro.core.context import permissions_message
 from burro.core.errors import CoreError, SteerRefused
 from burro.core.snapshot import restore_snapshot, take_snapshot
 from burro.core.state import SessionState
+from burro.core.store import RolloutWriteError
 from burro.core.turn import Turn
 from burro.protocol.common import ErrorInfo
 from burro.protocol.errors import BurroError
@@ -211,9 +213,12 @@ class Session:
         """Input for the running turn, recorded at once (a crash keeps it)."""
         st = self.state
         message = Message(role="user", content=list(items))
-        if st.rollout is not None:
-            st.rollout.pending_input(message)
         st.pending_input.append(message)
+        if st.rollout is not None:
+            # When the file cannot take it, the writer keeps the line queued and the
+            # turn's next history line fails the turn visibly; the input is kept.
+            with contextlib.suppress(RolloutWriteError):
+                st.rollout.pending_input(message)
 
     def _start_turn(self, turn: Turn) -> None:
         self._current = turn
@@ -230,7 +235,7 @@ class Session:
         except Exception as exc:  # the boundary: any failure ends the turn visibly
             turn.accepting_input = False
             await turn.stop_tools()
-            turn.drain_input()  # accepted input is kept in the history
+            turn.keep_input()
             if not turn.started:
                 self._publish(TurnStarted(turn_id=turn.turn_id))
             self._publish(TurnFailed(turn_id=turn.turn_id, error=error_info(exc), usage=turn.usage))

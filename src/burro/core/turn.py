@@ -4,6 +4,7 @@ until the model answers without tool calls and no user input is waiting."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
@@ -14,6 +15,7 @@ from burro.core.state import SessionState
 from burro.core.tool_runtime import ToolRuntime, aborted_output
 from burro.models import ModelError
 from burro.protocol.common import ErrorInfo, TokenUsage
+from burro.protocol.errors import BurroError
 from burro.protocol.events import (
     AgentMessage,
     AgentMessageDelta,
@@ -97,7 +99,7 @@ class Turn:
             return
         except TurnFailedError as exc:
             self.accepting_input = False
-            self.drain_input()  # accepted input is kept in the history
+            self.keep_input()
             self._emit(TurnFailed(turn_id=self.turn_id, error=exc.info, usage=self.usage))
             return
         self.accepting_input = False
@@ -368,11 +370,18 @@ class Turn:
                     out = task.result()
                 self.state.record(out or aborted_output(call, elapsed_s=time.monotonic() - started))
                 self._recorded.add(call.call_id)
-        self.drain_input()  # accepted input is kept in the history
+        self.keep_input()
         self.state.record(
             Message(role="user", content=[TextPart(text=data_text("turn_aborted.md").strip())])
         )
         self._emit(TurnAborted(turn_id=self.turn_id, reason="interrupted"))
+
+    def keep_input(self) -> None:
+        """As the turn ends: accepted input joins the history, so the next turn sees it.
+        Never raises: when the session file cannot take it, it stays in memory (and the
+        file's writer keeps the line queued)."""
+        with contextlib.suppress(BurroError):
+            self.drain_input()
 
     def drain_input(self) -> None:
         """Queued user input joins the history (and the transcript) in arrival order."""

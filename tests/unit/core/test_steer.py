@@ -14,6 +14,7 @@ import pytest
 
 from burro.core.api import MemoryRolloutStore, SteerRefused, TaskResult
 from burro.core.rollout import ItemLine, PendingInputLine, decode_lines
+from burro.core.store import RolloutWriteError
 from burro.protocol.events import Error, TurnAborted, TurnComplete, TurnStarted, UserMessageEvent
 from burro.protocol.items import ContentPart, Message, TextPart
 from burro.protocol.model import Prompt, StreamEvent
@@ -133,3 +134,34 @@ async def test_steered_input_survives_a_crash(repo: Path, burro_home: Path) -> N
     await again.close()
     assert texts(model.prompts[0])[-1] == "use green instead"
     assert [e.text for e in again.of(UserMessageEvent)] == ["use green instead"]
+
+
+class _FillingStore(MemoryRolloutStore):
+    """A session file on a disk that fills up (and frees again) when the test says."""
+
+    full = False
+
+    def append(self, line: bytes) -> None:
+        if self.full:
+            raise RolloutWriteError("cannot write the session file: No space left on device")
+        super().append(line)
+
+
+async def test_a_full_disk_fails_the_turn_visibly_and_keeps_the_input(
+    repo: Path, burro_home: Path
+) -> None:
+    store = _FillingStore()
+    held = await _in_flight(repo, burro_home, say("all of it"), store=store)
+    run = held.run
+    store.full = True
+    run.handle.steer(STEER)  # accepted: the line waits for space
+    run.handle.steer([TextPart(text="and make it shiny")])
+    held.gate.set()
+    result = await held.task  # the turn ends (no reader is left waiting)
+    assert result.status == "failed" and result.error is not None
+    assert result.error.code == "rollout_write_failed"
+    store.full = False
+    await run.turn("go on")
+    await run.close()
+    seen = texts(held.model.prompts[-1])
+    assert seen.index("use green instead") < seen.index("and make it shiny") < seen.index("go on")
