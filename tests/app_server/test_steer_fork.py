@@ -74,6 +74,8 @@ def test_fork_copies_the_history_and_leaves_the_original_alone(workspace: Worksp
         # The original has its one turn, and its next request knows nothing of the fork.
         assert len(thread.read(include_turns=True).thread.turns) == 1
         assert thread.run("and now?").final_response == "Still 7."
+        listed = {t.id: t.forked_from_id for t in codex.thread_list(cwd=str(workspace.repo)).data}
+        assert listed == {thread.id: None, fork.id: thread.id}
     forked, original = (json.dumps(r.json) for r in workspace.server.requests[1:])
     assert "remember 7" in forked and "Noted: 7." in forked and "make it 8" in forked
     assert "remember 7" in original and "make it 8" not in original
