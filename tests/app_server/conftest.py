@@ -30,6 +30,8 @@ RESPONSES = {
     "turn/start": "#/definitions/v2/TurnStartResponse",
     "turn/interrupt": "#/definitions/v2/TurnInterruptResponse",
     "review/start": "#/definitions/v2/ReviewStartResponse",
+    "turn/steer": "#/definitions/v2/TurnSteerResponse",
+    "thread/fork": "#/definitions/v2/ThreadForkResponse",
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from burro.config import Settings
 from burro.core.archive import archive_session, delete_session
 from burro.core.catalog import ModelEntry, discover_models, list_models, model_metadata
-from burro.core.errors import CoreError, SessionNotFound
+from burro.core.errors import CoreError, SessionNotFound, SteerRefused
 from burro.core.files import FileIndex
 from burro.core.git import GitError, apply_diff, branch_name, in_git_repo, workspace_diff
 from burro.core.handle import SessionHandle, TaskResult, TaskStatus
@@ -33,10 +33,13 @@ from burro.core.task import run_task
 from burro.models import ModelClient
 from burro.protocol.events import Event
 from burro.protocol.mcp import McpServerStatus
+from burro.tools import DiskFiles, FileAccess
 
 __all__ = [
     "NOTHING_TO_REVIEW",
     "CoreError",
+    "DiskFiles",
+    "FileAccess",
     "FileIndex",
     "FileRolloutStore",
     "GitError",
@@ -51,6 +54,7 @@ __all__ = [
     "SessionInfo",
     "SessionNotFound",
     "SessionOptions",
+    "SteerRefused",
     "TaskResult",
     "TaskStatus",
     "added_lines",

@@ -22,6 +22,17 @@ class UserTurn(msgspec.Struct, tag_field="type", tag="user_turn", kw_only=True, 
     output_schema: dict[str, Any] | None = None
 
 
+class SteerTurn(
+    msgspec.Struct, tag_field="type", tag="steer_turn", kw_only=True, omit_defaults=True
+):
+    """User input for the turn in flight, given to the model at its next request in that
+    turn. Refused (an Error event) when no turn runs, or when the running turn is not
+    ``expected_turn_id``; ``SessionHandle.steer`` does the same and answers at once."""
+
+    items: list[ContentPart]
+    expected_turn_id: str | None = None
+
+
 class OverrideTurnContext(
     msgspec.Struct, tag_field="type", tag="override_turn_context", kw_only=True, omit_defaults=True
 ):
@@ -72,6 +83,7 @@ class Shutdown(msgspec.Struct, tag_field="type", tag="shutdown", kw_only=True):
 
 Op = (
     UserTurn
+    | SteerTurn
     | OverrideTurnContext
     | Review
     | Interrupt

@@ -229,3 +229,33 @@ async def test_a_review_takes_no_input_and_an_interrupt_ends_it_cleanly(
     assert "and also this" not in "\n".join(texts(model.prompts[-1]))
     assert len(run.of(TurnStarted)) == 2
     await run.close()
+
+
+async def test_a_review_cannot_be_steered_even_after_an_earlier_turn(
+    changed: Path, burro_home: Path
+) -> None:
+    import asyncio
+
+    from burro.protocol.events import TurnAborted
+    from burro.protocol.items import TextPart
+    from burro.protocol.ops import Interrupt, SteerTurn
+
+    started = asyncio.Event()
+
+    async def hang() -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    model = ScriptedModel(say("first"), lambda _p: gated([], hang, say("never")), say("after"))
+    run = await start(changed, burro_home, model)
+    assert (await run.turn("hello")).last_message == "first"  # a finished turn exists
+    run.handle.submit(Review(target=Uncommitted()))
+    await asyncio.wait_for(started.wait(), 20)
+    run.handle.submit(SteerTurn(items=[TextPart(text="steered into the review")]))
+    err = await run.wait_for(lambda e: isinstance(e, Error))
+    assert isinstance(err, Error) and "a review is running" in err.error.message
+    run.handle.submit(Interrupt())
+    await run.wait_for(lambda e: isinstance(e, TurnAborted))
+    assert (await run.turn("next")).last_message == "after"
+    assert "steered into the review" not in "\n".join(texts(model.prompts[-1]))
+    await run.close()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from burro import __version__
+from burro.frontends.app_server import steer_fork
 from burro.frontends.app_server.convert import (
     APPROVALS,
     INVALID_PARAMS,
@@ -450,4 +451,6 @@ _METHODS: dict[str, Handler] = {
     "turn/start": AppServer.turn_start,
     "turn/interrupt": AppServer.turn_interrupt,
     "review/start": review_start,
+    "turn/steer": steer_fork.turn_steer,
+    "thread/fork": steer_fork.thread_fork,
 }
