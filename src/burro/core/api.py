@@ -5,8 +5,10 @@ review: its answer parsed, the lines of a change)."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from burro.config import Settings
 from burro.core.archive import archive_session, delete_session
@@ -16,16 +18,6 @@ from burro.core.files import FileIndex
 from burro.core.git import GitError, apply_diff, branch_name, in_git_repo, workspace_diff
 from burro.core.handle import SessionHandle, TaskResult, TaskStatus
 from burro.core.launch import fork_session, start_session
-from burro.core.review_diff import added_lines, confine, parse_diff
-from burro.core.review_guidelines import review_guidelines
-from burro.core.review_parse import ReviewParseError, parse_review
-from burro.core.review_targets import ReviewTargetError, describe
-from burro.core.review_task import (
-    NOTHING_TO_REVIEW,
-    ReviewFailed,
-    change_under_review,
-    nothing_to_review,
-)
 from burro.core.sessions import SessionInfo, find_session, last_session, list_sessions
 from burro.core.state import SessionOptions
 from burro.core.store import FileRolloutStore, MemoryRolloutStore, RolloutStore
@@ -34,6 +26,42 @@ from burro.models import ModelClient
 from burro.protocol.events import Event
 from burro.protocol.mcp import McpServerStatus
 from burro.tools import DiskFiles, FileAccess
+
+if TYPE_CHECKING:
+    from burro.core.review_diff import added_lines, confine, parse_diff
+    from burro.core.review_guidelines import review_guidelines
+    from burro.core.review_parse import ReviewParseError, parse_review
+    from burro.core.review_targets import ReviewTargetError, describe
+    from burro.core.review_task import (
+        NOTHING_TO_REVIEW,
+        ReviewFailed,
+        change_under_review,
+        nothing_to_review,
+    )
+
+# The pieces of a review load when a front end first asks for one (PEP 562), not with
+# every session.
+_REVIEW_PARTS = {
+    "added_lines": "review_diff",
+    "confine": "review_diff",
+    "parse_diff": "review_diff",
+    "review_guidelines": "review_guidelines",
+    "ReviewParseError": "review_parse",
+    "parse_review": "review_parse",
+    "ReviewTargetError": "review_targets",
+    "describe": "review_targets",
+    "NOTHING_TO_REVIEW": "review_task",
+    "ReviewFailed": "review_task",
+    "change_under_review": "review_task",
+    "nothing_to_review": "review_task",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _REVIEW_PARTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"burro.core.{module}"), name)
 
 __all__ = [
     "NOTHING_TO_REVIEW",

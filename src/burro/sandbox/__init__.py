@@ -1,6 +1,8 @@
 """How a command runs: the sandbox (none / bubblewrap / Seatbelt) and the exec policy
 (what runs without asking, what needs approval, what is refused)."""
 
+from typing import TYPE_CHECKING, Any
+
 from burro.sandbox.base import NoSandbox, Sandbox
 from burro.sandbox.bwrap import BwrapSandbox
 from burro.sandbox.command_safety import is_dangerous, is_known_safe
@@ -15,8 +17,10 @@ from burro.sandbox.exec_policy import (
 )
 from burro.sandbox.factory import make_sandbox
 from burro.sandbox.policy import SandboxPolicy, filter_env, policy_for
-from burro.sandbox.seatbelt import SeatbeltSandbox, seatbelt_profile
 from burro.sandbox.shell_parse import split_command
+
+if TYPE_CHECKING:
+    from burro.sandbox.seatbelt import SeatbeltSandbox, seatbelt_profile
 
 __all__ = [
     "Assessment",
@@ -40,3 +44,12 @@ __all__ = [
     "seatbelt_profile",
     "split_command",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """macOS's sandbox loads only where it is asked for (PEP 562)."""
+    if name in ("SeatbeltSandbox", "seatbelt_profile"):
+        from burro.sandbox import seatbelt
+
+        return getattr(seatbelt, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
