@@ -264,4 +264,3 @@ def sandbox_cmd(argv: tuple[str, ...]) -> None:
     from burro.sandbox.cli import main as run
 
     sys.exit(run(list(argv)))
-

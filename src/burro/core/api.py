@@ -5,10 +5,9 @@ review: its answer parsed, the lines of a change)."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from burro.config import Settings
 from burro.core.archive import archive_session, delete_session
@@ -26,6 +25,7 @@ from burro.models import ModelClient
 from burro.protocol.events import Event
 from burro.protocol.mcp import McpServerStatus
 from burro.tools import DiskFiles, FileAccess
+from burro.util.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from burro.core.review_diff import added_lines, confine, parse_diff
@@ -42,26 +42,21 @@ if TYPE_CHECKING:
 # The pieces of a review load when a front end first asks for one (PEP 562), not with
 # every session.
 _REVIEW_PARTS = {
-    "added_lines": "review_diff",
-    "confine": "review_diff",
-    "parse_diff": "review_diff",
-    "review_guidelines": "review_guidelines",
-    "ReviewParseError": "review_parse",
-    "parse_review": "review_parse",
-    "ReviewTargetError": "review_targets",
-    "describe": "review_targets",
-    "NOTHING_TO_REVIEW": "review_task",
-    "ReviewFailed": "review_task",
-    "change_under_review": "review_task",
-    "nothing_to_review": "review_task",
+    "added_lines": "burro.core.review_diff",
+    "confine": "burro.core.review_diff",
+    "parse_diff": "burro.core.review_diff",
+    "review_guidelines": "burro.core.review_guidelines",
+    "ReviewParseError": "burro.core.review_parse",
+    "parse_review": "burro.core.review_parse",
+    "ReviewTargetError": "burro.core.review_targets",
+    "describe": "burro.core.review_targets",
+    "NOTHING_TO_REVIEW": "burro.core.review_task",
+    "ReviewFailed": "burro.core.review_task",
+    "change_under_review": "burro.core.review_task",
+    "nothing_to_review": "burro.core.review_task",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _REVIEW_PARTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"burro.core.{module}"), name)
+__getattr__ = lazy_exports(__name__, _REVIEW_PARTS)
 
 __all__ = [
     "NOTHING_TO_REVIEW",

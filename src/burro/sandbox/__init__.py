@@ -1,7 +1,7 @@
 """How a command runs: the sandbox (none / bubblewrap / Seatbelt) and the exec policy
 (what runs without asking, what needs approval, what is refused)."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from burro.sandbox.base import NoSandbox, Sandbox
 from burro.sandbox.bwrap import BwrapSandbox
@@ -18,6 +18,7 @@ from burro.sandbox.exec_policy import (
 from burro.sandbox.factory import make_sandbox
 from burro.sandbox.policy import SandboxPolicy, filter_env, policy_for
 from burro.sandbox.shell_parse import split_command
+from burro.util.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from burro.sandbox.seatbelt import SeatbeltSandbox, seatbelt_profile
@@ -45,11 +46,8 @@ __all__ = [
     "split_command",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    """macOS's sandbox loads only where it is asked for (PEP 562)."""
-    if name in ("SeatbeltSandbox", "seatbelt_profile"):
-        from burro.sandbox import seatbelt
-
-        return getattr(seatbelt, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# macOS's sandbox loads only where it is asked for.
+__getattr__ = lazy_exports(
+    __name__,
+    {"SeatbeltSandbox": "burro.sandbox.seatbelt", "seatbelt_profile": "burro.sandbox.seatbelt"},
+)
