@@ -73,16 +73,24 @@ def _run_async(coro: Any, errors: tuple[type[Exception], ...]) -> None:
     "--notify",
     "notify_url",
     metavar="URL",
-    help="Webhook called when a task finishes, fails or waits for an approval.",
+    help="Webhook called when a task finishes, fails or waits for an approval "
+    "(overrides [cloud.notify] in config.toml).",
 )
 @click.option(
-    "--notify-format", type=click.Choice(["json", "ntfy"]), default="json", show_default=True
+    "--notify-format", type=click.Choice(["json", "ntfy"]), help="json (default) or ntfy."
 )
 @click.option("--task-queue", default="burro-tasks", hidden=True)
 def serve_cmd(**kw: Any) -> None:
     """Start the task server: Temporal dev server, task store, a worker and the HTTP API."""
+    from burro.config import ConfigError
+    from burro.frontends.cloud.notify import resolve
     from burro.frontends.cloud.server import ServeError, ServeOptions, serve
 
+    try:
+        notifier = resolve(_home(), os.environ, url=kw["notify_url"], fmt=kw["notify_format"])
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     opts = ServeOptions(
         home=_home(),
         host=kw["host"],
@@ -94,8 +102,7 @@ def serve_cmd(**kw: Any) -> None:
         no_worker=kw["no_worker"],
         heartbeat_s=kw["heartbeat_timeout"],
         task_queue=kw["task_queue"],
-        notify_url=kw["notify_url"],
-        notify_format=kw["notify_format"],
+        notifier=notifier,
     )
     _run_async(serve(opts), (ServeError,))
 
