@@ -161,7 +161,7 @@ def test_cloud_notify_ntfy_form_with_a_filter_and_the_flag_override(make_serve, 
         c.post(f"/api/tasks/{task_id}/approvals/{call_id}", json={"decision": "approved"})
     assert serve.wait(task_id).returncode == 0
     assert hook.paths == ["/from-flag", "/from-flag"]  # --notify wins over the table
-    (wait_h, wait_b), (done_h, done_b) = hook.posts
+    (wait_h, _), (done_h, done_b) = hook.posts
     assert wait_h["title"] == f"burro task {task_id} waiting approval"
     assert wait_h["priority"] == "4" and wait_h["tags"] == "burro,raising_hand"
     assert done_h["title"] == f"burro task {task_id} completed"
