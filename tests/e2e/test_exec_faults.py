@@ -120,7 +120,12 @@ def test_retries_exhausted_is_a_clear_error(
 ) -> None:
     server.add_turns(*[Turn(fault=HttpError(503)) for _ in range(3)])
     res = run_exec(
-        [*provider_args(server, "responses", extra=",stream_max_retries=2,request_max_retries=2"), "hi"],
+        [
+            *provider_args(
+                server, "responses", extra=",stream_max_retries=2,request_max_retries=2"
+            ),
+            "hi",
+        ],
         cwd=repo,
         home=burro_home,
     )

@@ -23,9 +23,7 @@ def _touch(path: Path) -> list[object]:
 async def _answer(run: Run, decisions: list[ReviewDecision]) -> list[ev.ExecApprovalRequest]:
     asked: list[ev.ExecApprovalRequest] = []
     for decision in decisions:
-        req = await run.wait_for(
-            lambda e: isinstance(e, ev.ExecApprovalRequest) and e not in asked
-        )
+        req = await run.wait_for(lambda e: isinstance(e, ev.ExecApprovalRequest) and e not in asked)
         assert isinstance(req, ev.ExecApprovalRequest)
         asked.append(req)
         run.handle.submit(ExecApproval(call_id=req.call_id, decision=decision))
@@ -34,9 +32,7 @@ async def _answer(run: Run, decisions: list[ReviewDecision]) -> list[ev.ExecAppr
 
 async def test_always_asks_and_a_denied_call_never_runs(tmp_path: Path, toy: list[str]) -> None:
     denied, approved, remembered = (tmp_path / n for n in ("denied", "approved", "remembered"))
-    model = ScriptedModel(
-        _touch(denied), _touch(approved), _touch(remembered), say("done")
-    )  # type: ignore[arg-type]
+    model = ScriptedModel(_touch(denied), _touch(approved), _touch(remembered), say("done"))  # type: ignore[arg-type]
     servers = {"toy": stdio(toy, required=True, approval="always")}
     run = await session(tmp_path, servers, model, approval_policy="on-request")
     try:

@@ -229,12 +229,9 @@ def cloud_exec(ctx: click.Context, /, prompt: str, **kw: Any) -> None:
         setup=setup,
         config=list(kw["overrides"]),
     )
-    if kw["from_session"]:
-        from burro.frontends.cloud.handoff import session_lines
+    from burro.frontends.cloud.handoff import hand_over
 
-        spec["session_rollout"] = session_lines(_home(), kw["from_session"])
-    created = _api(ctx).call("POST", "/api/tasks", json=spec).json()
-    click.echo(created["id"])
+    click.echo(hand_over(_api(ctx), _home(), session=kw["from_session"], spec=spec))
 
 
 @cloud_group.command("list")
@@ -401,10 +398,27 @@ def cloud_pull(ctx: click.Context, task_id: str, attempt: int, no_apply: bool) -
 
 @cloud_group.command("attach")
 @click.argument("task_id")
+@click.option("--attempt", default=1, type=click.IntRange(min=1), help="Which attempt to show.")
+@click.option(
+    "--lines",
+    is_flag=True,
+    help="Line mode (also used when stdin or stdout is not a terminal).",
+)
 @click.pass_context
 @_guard
-def cloud_attach(ctx: click.Context, task_id: str) -> None:
-    """Follow a task live; typed lines are follow-ups, Ctrl-C interrupts the turn."""
+def cloud_attach(ctx: click.Context, task_id: str, attempt: int, lines: bool) -> None:
+    """The terminal UI on a task: its events live, typing sends a follow-up, Esc
+    interrupts the turn, approvals are answered in a dialog. Quitting leaves it running."""
     from burro.frontends.cloud.attach import attach
 
-    sys.exit(attach(_api(ctx), task_id))
+    api = _api(ctx)
+    # The full-screen UI is another front end: the CLI hands it in (burro.cli._compose).
+    open_ui = ctx.meta.get("burro.attach_ui")
+    if not lines and open_ui is not None and sys.stdin.isatty() and sys.stdout.isatty():
+        from burro.frontends.cloud.remote import RemoteSession
+
+        session = RemoteSession.connect(api, task_id, attempt=attempt)
+        code = open_ui(session, intro=session.intro())
+        click.echo(f"detached; the task keeps running (burro cloud attach {task_id})", err=True)
+        sys.exit(code)
+    sys.exit(attach(api, task_id))

@@ -25,7 +25,9 @@ def convert(result: Any, *, supports_images: bool, limit: int) -> ToolResult:
                 images.append(ImagePart(image_url=f"data:{block.mime_type};base64,{block.data}"))
                 texts.append(f"[image {block.mime_type} attached]")
             else:
-                texts.append(f"[image {block.mime_type} omitted: this model does not accept images]")
+                texts.append(
+                    f"[image {block.mime_type} omitted: this model does not accept images]"
+                )
         elif kind == "resource":
             inner = block.resource
             text = getattr(inner, "text", None)
