@@ -4,8 +4,11 @@ RemoteSession against a real `burro serve` (Temporal dev server, fake model serv
 from __future__ import annotations
 
 import asyncio
+import shlex
+import shutil
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,11 +19,17 @@ from burro.frontends.cloud.remote import RemoteSession
 from burro.frontends.tui.app import BurroApp
 from burro.frontends.tui.options import TuiOptions
 from burro.frontends.tui.screens.approval import ApprovalScreen
-from tests.cloud.harness import SQLITE_ONLY, Serve, processes_with, shell, steps
+from tests.cloud.harness import BURRO, SQLITE_ONLY, Serve, processes_with, shell, steps
+from tests.e2e.test_tui_tmux import (
+    Tmux,
+    _screen,
+    _wait_screen,
+    tmux,  # noqa: F401 (a fixture)
+)
 from tests.fakes.script import Turn
 from tests.tui.conftest import wait_for
 
-pytestmark = [pytest.mark.asyncio, SQLITE_ONLY]
+pytestmark = [SQLITE_ONLY]
 
 
 def attached_app(serve: Serve, task_id: str, *, attempt: int = 1) -> BurroApp:
@@ -42,6 +51,7 @@ async def until(serve: Serve, task_id: str, pred: Any, timeout: float = 60) -> d
     return await asyncio.to_thread(serve.wait_until, task_id, pred, timeout)
 
 
+@pytest.mark.asyncio
 async def test_history_then_live_follow_up_and_an_approval_from_the_dialog(make_serve) -> None:
     serve, _ = make_serve(
         lambda i: [*steps(final="hello from the task"), *steps("touch more.txt", final="more done")]
@@ -77,6 +87,7 @@ async def test_history_then_live_follow_up_and_an_approval_from_the_dialog(make_
     assert serve.task(task_id)["status"] == "completed"  # detaching left it alone
 
 
+@pytest.mark.asyncio
 async def test_esc_interrupts_the_remote_turn_and_the_task_stays_open(make_serve) -> None:
     marker = f"m{uuid.uuid4().hex[:8]}"
     serve, _ = make_serve(
@@ -102,6 +113,7 @@ async def test_esc_interrupts_the_remote_turn_and_the_task_stays_open(make_serve
     assert processes_with(marker) == []
 
 
+@pytest.mark.asyncio
 async def test_a_restarted_server_is_followed_without_gaps_or_repeats(make_serve) -> None:
     serve, _ = make_serve(
         lambda i: [
@@ -141,9 +153,40 @@ async def test_a_restarted_server_is_followed_without_gaps_or_repeats(make_serve
     assert len(names) == len(kinds), (names, kinds)  # every stored event exactly once
 
 
+@pytest.mark.asyncio
 async def test_an_unknown_task_is_one_line(make_serve) -> None:
     serve, _ = make_serve(lambda i: steps(final="x"))
     out = await asyncio.to_thread(serve.cli, "attach", "nope")
     assert out.returncode == 1
     (line,) = out.stderr.splitlines()
     assert line.startswith("error: server said (404)")
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_burro_cloud_attach_in_a_real_terminal(make_serve, tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
+    """The real command: the CLI hands the UI to `cloud attach` (burro.cli._compose)."""
+    serve, _ = make_serve(lambda i: [*steps(final="answer one"), *steps(final="answer two")])
+    task_id = serve.submit("first question")
+    serve.wait_until(task_id, lambda v: v["status"] == "completed")
+    env = {k: v for k, v in serve.env.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
+    env["TERM"] = "xterm-256color"
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items() if k.isidentifier())
+    done = tmp_path / "exit-code"
+    command = (
+        f"cd {shlex.quote(str(serve.repo))} && env {exports} {BURRO} cloud --server {serve.url} "
+        f"attach {task_id}; echo $? > {done}; sleep 30"
+    )
+    started = tmux("new-session", "-d", "-s", "burro", "-x", "120", "-y", "40", command)
+    assert started.returncode == 0, started.stderr
+    _wait_screen(tmux, lambda s: "answer one" in s and f"attached to task {task_id}" in s)
+    tmux("send-keys", "-t", "burro", "-l", "second question")
+    tmux("send-keys", "-t", "burro", "Enter")
+    _wait_screen(tmux, lambda s: "answer two" in s, timeout=60)
+    tmux("send-keys", "-t", "burro", "C-c")
+    _wait_screen(tmux, lambda s: "again to quit" in s)
+    tmux("send-keys", "-t", "burro", "C-c")
+    deadline = time.monotonic() + 15
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert done.read_text().strip() == "0"
+    assert "the task keeps running" in _screen(tmux)
