@@ -22,6 +22,7 @@ from burro.frontends.tui.screens.approval import ApprovalScreen
 from tests.cloud.harness import BURRO, SQLITE_ONLY, Serve, processes_with, shell, steps
 from tests.e2e.test_tui_tmux import (
     Tmux,
+    _quit,
     _screen,
     _wait_screen,
     tmux,  # noqa: F401 (a fixture)
@@ -182,11 +183,5 @@ def test_burro_cloud_attach_in_a_real_terminal(make_serve, tmux: Tmux, tmp_path:
     tmux("send-keys", "-t", "burro", "-l", "second question")
     tmux("send-keys", "-t", "burro", "Enter")
     _wait_screen(tmux, lambda s: "answer two" in s, timeout=60)
-    tmux("send-keys", "-t", "burro", "C-c")
-    _wait_screen(tmux, lambda s: "again to quit" in s)
-    tmux("send-keys", "-t", "burro", "C-c")
-    deadline = time.monotonic() + 15
-    while not done.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert done.read_text().strip() == "0"
+    _quit(tmux, done)  # ctrl+c twice; exit status 0
     assert "the task keeps running" in _screen(tmux)
