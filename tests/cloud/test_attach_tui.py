@@ -55,7 +55,11 @@ async def until(serve: Serve, task_id: str, pred: Any, timeout: float = 60) -> d
 @pytest.mark.asyncio
 async def test_history_then_live_follow_up_and_an_approval_from_the_dialog(make_serve) -> None:
     serve, _ = make_serve(
-        lambda i: [*steps(final="hello from the task"), *steps("touch more.txt", final="more done")]
+        lambda i: [
+            *steps(final="hello from the task"),
+            *steps("touch more.txt", final="more done"),
+            *steps("touch phone.txt", final="phone done"),
+        ]
     )
     task_id = serve.submit("say hello", "-a", "untrusted")
     serve.wait_until(task_id, lambda v: v["status"] == "completed")
@@ -82,9 +86,29 @@ async def test_history_then_live_follow_up_and_an_approval_from_the_dialog(make_
         # Replay then live: every answer exactly once.
         assert text.count("hello from the task") == 1 and text.count("more done") == 1, text
         assert text.count("make more") == 1 and text.count("Ran touch more.txt") == 1
+
+        # Answered elsewhere (the web page, another terminal): the dialog closes by itself.
+        app.composer.text = "and from the phone"
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, ApprovalScreen), timeout=60)
+        view = await until(serve, task_id, lambda v: v["status"] == "waiting_approval")
+        call_id = view["attempts"][0]["pending_approvals"][0]["call_id"]
+        with serve.http() as c:
+            url = f"/api/tasks/{task_id}/approvals/{call_id}"
+            c.post(url, json={"decision": "approved"}).raise_for_status()
+        await wait_for(lambda: "phone done" in app.chat.text(), timeout=60)
+        assert not isinstance(app.screen, ApprovalScreen)
+        assert "the approval was answered elsewhere" in app.chat.text()
         await pilot.press("ctrl+c", "ctrl+c")
     diff = (await asyncio.to_thread(serve.cli, "diff", task_id)).stdout
-    assert "b/more.txt" in diff
+    assert "b/more.txt" in diff and "b/phone.txt" in diff
+    # Attached again: the answered approvals are history, not dialogs.
+    again = attached_app(serve, task_id)
+    async with again.run_test(size=(110, 40)) as pilot:
+        await wait_for(lambda: "phone done" in again.chat.text(), timeout=30)
+        await pilot.pause()
+        assert not isinstance(again.screen, ApprovalScreen)
+        assert again.chat.text().count("Ran touch more.txt") == 1
     assert serve.task(task_id)["status"] == "completed"  # detaching left it alone
 
 

@@ -314,6 +314,9 @@ class BurroApp(App[int]):
 
     # -- events ------------------------------------------------------------------------
     def on_core_event(self, e: ev.Event) -> None:
+        from burro.frontends.tui.screens.approval import settle
+
+        settle(self, e)
         if self.notifier is not None and self.session_id:
             from burro.frontends.tui.hooks import notify_event
 

@@ -136,3 +136,20 @@ def ask(app: BurroApp, req: Request) -> None:
         app.chat.notice(f"✓ you {_LABELS[decision]}: {what}", style="dim")
 
     app.push_screen(ApprovalScreen(req), answer)
+
+
+_SETTLES = (ev.ExecCommandBegin, ev.ExecCommandEnd, ev.PatchApplyBegin, ev.PatchApplyEnd)
+_TURN_END = (ev.TurnComplete, ev.TurnAborted, ev.TurnFailed)
+
+
+def settle(app: BurroApp, e: ev.Event) -> None:
+    """Close an open dialog whose request was answered elsewhere (a task on a server is
+    also answered from the web page or another terminal): its call started, or the turn
+    ended. Nothing is sent for it."""
+    screen = app.screen
+    if not isinstance(screen, ApprovalScreen):
+        return
+    same_call = isinstance(e, _SETTLES) and e.call_id == screen.request.call_id
+    if same_call or isinstance(e, _TURN_END):
+        app.pop_screen()
+        app.chat.notice("• the approval was answered elsewhere", style="dim")
