@@ -96,8 +96,8 @@ class RemoteSession:
             path = f"/api/tasks/{self.task_id}/approvals/{op.call_id}"
             self._call(self._post(path, body, "the approval"))
         else:
-            name = msgspec.structs.asdict(op).get("type") or type(op).__name__
-            self._warn(f"`{name}` is not available for a task on a server; it was not sent")
+            name = type(op).__name__
+            self._warn(f"{name} is not available for a task on a server; it was not sent")
 
     async def wait_closed(self) -> None:
         await self._closed.wait()
@@ -117,16 +117,17 @@ class RemoteSession:
         try:
             await self._replay()
             while True:
+                self._kick.clear()  # a follow-up sent from now on reconnects at once
                 try:
                     await self._stream(follow=True, out=None)
                     warned = False
                 except (httpx.HTTPError, CloudError) as exc:
                     if not warned:  # once per outage; the stream resumes where it was
-                        self._warn(f"lost the connection to {self.api.url} ({exc}); retrying…")
+                        why = str(exc) or type(exc).__name__
+                        self._warn(f"lost the connection to {self.api.url} ({why}); retrying…")
                         warned = True
                 # Every turn has ended (or the connection dropped): look again soon, at
                 # once when this window sends a follow-up.
-                self._kick.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._kick.wait(), timeout=self.retry_s)
         except CloudError as exc:
