@@ -1,5 +1,5 @@
 """``python -m burro``: the same as the ``burro`` command."""
 
-from burro.cli import main
+from burro._entry import main
 
 main()

@@ -77,18 +77,33 @@ class Recorder:
 
 
 @contextlib.asynccontextmanager
-async def acp_agent(ws: Workspace, client: Recorder) -> AsyncIterator[Any]:
-    """`burro acp` started by the SDK's client side, initialized."""
+async def acp_agent(
+    ws: Workspace,
+    client: Recorder,
+    *,
+    fs: tuple[bool, bool] | None = None,
+    extra: tuple[str, ...] = (),
+) -> AsyncIterator[Any]:
+    """`burro acp` started by the SDK's client side (``extra`` arguments added),
+    initialized; ``fs``: the client offers (fs/read_text_file, fs/write_text_file)."""
+    from acp.schema import ClientCapabilities, FileSystemCapabilities
+
     from acp import PROTOCOL_VERSION, spawn_agent_process
 
+    caps = None
+    if fs is not None:
+        caps = ClientCapabilities(
+            fs=FileSystemCapabilities(read_text_file=fs[0], write_text_file=fs[1])
+        )
     async with spawn_agent_process(
         client,  # type: ignore[arg-type]
         str(BURRO),
         *ws.args(),
+        *extra,
         env=ws.env(),
         cwd=ws.repo,
     ) as (conn, _proc):
-        await conn.initialize(protocol_version=PROTOCOL_VERSION)
+        await conn.initialize(protocol_version=PROTOCOL_VERSION, client_capabilities=caps)
         yield conn
 
 

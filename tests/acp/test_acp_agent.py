@@ -245,10 +245,6 @@ class EditorWithBuffers(Recorder):
 
 @pytest.mark.parametrize("offered", [True, False])
 async def test_read_file_sees_unsaved_editor_buffers(workspace: Workspace, offered: bool) -> None:
-    from acp.schema import ClientCapabilities, FileSystemCapabilities
-
-    from acp import PROTOCOL_VERSION, spawn_agent_process
-
     (workspace.repo / "notes.txt").write_text("saved on disk\n", encoding="utf-8")
     workspace.server.add_turns(
         Turn([Call("read_file", {"file_path": "notes.txt"}, call_id="r1")]),
@@ -256,15 +252,7 @@ async def test_read_file_sees_unsaved_editor_buffers(workspace: Workspace, offer
     )
     editor = EditorWithBuffers()
     editor.buffers = {str(workspace.repo / "notes.txt"): "unsaved edit\nin the buffer\n"}
-    async with spawn_agent_process(
-        editor, str(BURRO), *workspace.args(), env=workspace.env(), cwd=workspace.repo
-    ) as (conn, _):
-        await conn.initialize(
-            protocol_version=PROTOCOL_VERSION,
-            client_capabilities=ClientCapabilities(
-                fs=FileSystemCapabilities(read_text_file=offered, write_text_file=False)
-            ),
-        )
+    async with acp_agent(workspace, editor, fs=(offered, False)) as conn:
         session = await conn.new_session(cwd=str(workspace.repo), mcp_servers=[])
         await conn.prompt(session_id=session.session_id, prompt=[_text("read the notes")])
     seen = _tool_outputs(workspace.server.requests[-1].json)["r1"]

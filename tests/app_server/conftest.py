@@ -29,6 +29,9 @@ RESPONSES = {
     "thread/read": "#/definitions/v2/ThreadReadResponse",
     "turn/start": "#/definitions/v2/TurnStartResponse",
     "turn/interrupt": "#/definitions/v2/TurnInterruptResponse",
+    "review/start": "#/definitions/v2/ReviewStartResponse",
+    "turn/steer": "#/definitions/v2/TurnSteerResponse",
+    "thread/fork": "#/definitions/v2/ThreadForkResponse",
 }
 
 

@@ -97,6 +97,7 @@ class Serve:
     proc: subprocess.Popen[bytes] | None = None
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     token: str = ""
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -104,7 +105,7 @@ class Serve:
 
     @property
     def env(self) -> dict[str, str]:
-        return cloud_env(self.home)
+        return {**cloud_env(self.home), **self.extra_env}
 
     def start(self, *args: str, timeout: float = 60) -> Serve:
         info = self.home / "serve" / "serve.json"

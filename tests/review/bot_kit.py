@@ -21,6 +21,7 @@ import httpx
 from tests.e2e.conftest import BURRO, MODELS, burro_env
 from tests.fakes.github import FakeGitHub
 from tests.fakes.model_server import FakeModelServer
+from tests.fakes.script import Text, Turn
 from tests.fakes.workspace import fake_provider_overrides
 from tests.review.npm import webhook_examples
 
@@ -245,3 +246,36 @@ def wait_for(pred: Callable[[], bool], *, what: str, timeout: float = 60) -> Non
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+OFF_BY_ONE = ("[P1] The last element is never added", 1, 3, 3)
+
+
+def answer(home: Path, *findings: tuple[str, int, int, int]) -> Turn:
+    path = home / "github" / "work" / "octo-org__calc-7" / "calc.py"
+    return Turn(
+        [
+            Text(
+                json.dumps(
+                    {
+                        "findings": [
+                            {
+                                "title": t,
+                                "body": f"Explained: {t}",
+                                "priority": p,
+                                "confidence_score": 0.8,
+                                "code_location": {
+                                    "absolute_file_path": str(path),
+                                    "line_range": {"start": s, "end": e},
+                                },
+                            }
+                            for t, p, s, e in findings
+                        ],
+                        "overall_correctness": "patch is incorrect",
+                        "overall_explanation": "total() drops an element.",
+                        "overall_confidence_score": 0.7,
+                    }
+                )
+            )
+        ]
+    )

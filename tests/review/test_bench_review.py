@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bench.bench_review import load_cases, main, make_repo
 
-from burro.review import parse_diff
+from burro.review import added_lines
 
 
 def test_every_planted_bug_lies_in_its_change_and_has_a_different_clean_twin(
@@ -23,7 +23,7 @@ def test_every_planted_bug_lies_in_its_change_and_has_a_different_clean_twin(
             ["git", "diff"], cwd=repo, capture_output=True, text=True, check=True
         ).stdout
         lo, hi = case.lines
-        added = parse_diff(diff).added[case.file]
+        added = added_lines(diff)[case.file]
         assert added & set(range(lo, hi + 1)), case.name
         assert hi <= len(case.buggy.splitlines()), case.name
 

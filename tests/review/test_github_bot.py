@@ -19,9 +19,11 @@ from tests.fakes.script import Call, Text, Turn
 from tests.review.bot_kit import (
     HEAD1,
     HEAD2,
+    OFF_BY_ONE,
     REPO,
     BotProcess,
     PullRequest,
+    answer,
     comment_event,
     deliver,
     make_pull_request,
@@ -30,40 +32,9 @@ from tests.review.bot_kit import (
     wait_for,
 )
 
-OFF_BY_ONE = ("[P1] The last element is never added", 1, 3, 3)
 NIT = ("[P2] Name the loop variable", 2, 4, 4)
 FAR = ("[P1] Old code far away", 1, 40, 41)
 DIV_ZERO = ("[P1] mean() divides by zero on an empty list", 1, 9, 9)
-
-
-def answer(home: Path, *findings: tuple[str, int, int, int]) -> Turn:
-    path = home / "github" / "work" / "octo-org__calc-7" / "calc.py"
-    return Turn(
-        [
-            Text(
-                json.dumps(
-                    {
-                        "findings": [
-                            {
-                                "title": t,
-                                "body": f"Explained: {t}",
-                                "priority": p,
-                                "confidence_score": 0.8,
-                                "code_location": {
-                                    "absolute_file_path": str(path),
-                                    "line_range": {"start": s, "end": e},
-                                },
-                            }
-                            for t, p, s, e in findings
-                        ],
-                        "overall_correctness": "patch is incorrect",
-                        "overall_explanation": "total() drops an element.",
-                        "overall_confidence_score": 0.7,
-                    }
-                )
-            )
-        ]
-    )
 
 
 LOOK = Turn([Call("exec_command", {"cmd": "git log --oneline -3"}, call_id="look")])

@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from burro.review import ReviewParseError, confine, parse_diff, parse_review
-from burro.review.guidelines import review_guidelines
+from burro.review import (
+    ReviewParseError,
+    added_lines,
+    confine,
+    parse_diff,
+    parse_review,
+    review_guidelines,
+)
 
 ROOT = Path("/work/repo")
 
@@ -133,7 +139,7 @@ deleted file mode 100644
 def test_diff_scope_knows_hunks_and_added_lines() -> None:
     scope = parse_diff(DIFF)
     assert scope.hunks == {"src/a.py": [(1, 5), (41, 42)]}
-    assert scope.added == {"src/a.py": {3, 4, 41}}
+    assert added_lines(DIFF) == {"src/a.py": {3, 4, 41}}
 
 
 def test_findings_outside_the_change_move_apart() -> None:

@@ -1,5 +1,5 @@
-"""/review in the terminal UI: the reviewer runs beside the conversation and its
-findings appear in the chat."""
+"""/review in the terminal UI: the session's Review op runs the reviewer; its findings
+appear in the chat and join the conversation."""
 
 from __future__ import annotations
 
@@ -73,6 +73,14 @@ async def test_slash_review_shows_the_findings(
         await wait_for(lambda: "Leftover TODO" in app.chat.text(), timeout=30)
         text = app.chat.text()
         assert "reviewing current changes" in text and "README.md:3" in text
+        # The conversation goes on with the findings in its history.
+        await wait_for(lambda: not app.running)
+        server.add_turns(Turn([Text("Dropped the TODO line.")]))
+        app.composer.text = "fix finding 1"
+        await pilot.press("enter")
+        await wait_for(lambda: "Dropped the TODO line." in app.chat.text(), timeout=30)
+    follow_up = json.dumps(server.requests[-1].json["input"], ensure_ascii=False)
+    assert "1. [P2] Leftover TODO — README.md:3-3" in follow_up
     body = server.requests[0].json
     assert "You are reviewing a change" in body["instructions"]
     assert "Focus of this review, as asked by the user: docs" in json.dumps(body["input"])

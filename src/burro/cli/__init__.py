@@ -269,13 +269,3 @@ def sandbox_cmd(argv: tuple[str, ...]) -> None:
     from burro.sandbox.cli import main as run
 
     sys.exit(run(list(argv)))
-
-
-def _add_mcp_commands() -> None:
-    from burro.cli.mcp import mcp_group, mcp_server_cmd
-
-    main.add_command(mcp_group)
-    main.add_command(mcp_server_cmd)
-
-
-_add_mcp_commands()

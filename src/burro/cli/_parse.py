@@ -44,9 +44,11 @@ class BurroGroup(click.Group):
         "review": "burro.cli.review:review_cmd",
         "github": "burro.frontends.github.cli:github_group",
         "doctor": "burro.cli.doctor:doctor_cmd",
+        "mcp": "burro.cli.mcp:mcp_group",
+        "mcp-server": "burro.cli.mcp:mcp_server_cmd",
         "login": "burro.cli.login:login_cmd",
         "logout": "burro.cli.login:logout_cmd",
-        "serve": "burro.frontends.cloud.cli:serve_cmd",
+        "serve": "burro.cli.serve:serve_cmd",
         "worker": "burro.frontends.cloud.cli:worker_cmd",
         "cloud": "burro.frontends.cloud.cli:cloud_group",
         "acp": "burro.cli._ide:acp_cmd",
@@ -72,6 +74,10 @@ class BurroGroup(click.Group):
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
+        if not args or args[0] != "exec":
+            from burro.util.startup import started
+
+            started()  # `burro exec` turns the collector back on once its session runs
         if not args or args[0] in self.list_commands(ctx) or args[0].startswith("-"):
             return super().resolve_command(ctx, args)
         tui = self.commands["tui"]

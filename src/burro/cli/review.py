@@ -46,7 +46,7 @@ def review_cmd(focus: tuple[str, ...], fmt: str | None, **kw: Any) -> None:
     """Review a change and list prioritised findings.
 
     FOCUS (optional) is extra text for the reviewer, e.g. "security" or "the parser"."""
-    from burro.review.targets import BaseBranch, Commit, ReviewTarget, Uncommitted
+    from burro.protocol.review import BaseBranch, Commit, ReviewTarget, Uncommitted
 
     chosen = [k for k in ("uncommitted", "base", "commit") if kw.get(k)]
     if len(chosen) > 1:

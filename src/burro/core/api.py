@@ -1,6 +1,7 @@
 """The only door for front ends: start, resume or fork a session, submit Ops, subscribe
 to its numbered events, run a task to its end, and the engine services every front end
-needs (workspace diff and apply, models, saved sessions, file search)."""
+needs (workspace diff and apply, models, saved sessions, file search, the pieces of a
+review: its answer parsed, the lines of a change)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,21 @@ from pathlib import Path
 from burro.config import Settings
 from burro.core.archive import archive_session, delete_session
 from burro.core.catalog import ModelEntry, discover_models, list_models, model_metadata
-from burro.core.errors import CoreError, SessionNotFound
+from burro.core.errors import CoreError, SessionNotFound, SteerRefused
 from burro.core.files import FileIndex
 from burro.core.git import GitError, apply_diff, branch_name, in_git_repo, workspace_diff
 from burro.core.handle import SessionHandle, TaskResult, TaskStatus
 from burro.core.launch import fork_session, start_session
+from burro.core.review_diff import added_lines, confine, parse_diff
+from burro.core.review_guidelines import review_guidelines
+from burro.core.review_parse import ReviewParseError, parse_review
+from burro.core.review_targets import ReviewTargetError, describe
+from burro.core.review_task import (
+    NOTHING_TO_REVIEW,
+    ReviewFailed,
+    change_under_review,
+    nothing_to_review,
+)
 from burro.core.sessions import SessionInfo, find_session, last_session, list_sessions
 from burro.core.state import SessionOptions
 from burro.core.store import FileRolloutStore, MemoryRolloutStore, RolloutStore
@@ -22,26 +33,38 @@ from burro.core.task import run_task
 from burro.models import ModelClient
 from burro.protocol.events import Event
 from burro.protocol.mcp import McpServerStatus
+from burro.tools import DiskFiles, FileAccess
 
 __all__ = [
+    "NOTHING_TO_REVIEW",
     "CoreError",
+    "DiskFiles",
+    "FileAccess",
     "FileIndex",
     "FileRolloutStore",
     "GitError",
     "MemoryRolloutStore",
     "ModelClient",
     "ModelEntry",
+    "ReviewFailed",
+    "ReviewParseError",
+    "ReviewTargetError",
     "RolloutStore",
     "SessionHandle",
     "SessionInfo",
     "SessionNotFound",
     "SessionOptions",
+    "SteerRefused",
     "TaskResult",
     "TaskStatus",
+    "added_lines",
     "apply_diff",
     "archive_session",
     "branch_name",
+    "change_under_review",
+    "confine",
     "delete_session",
+    "describe",
     "discover_models",
     "find_session",
     "fork_session",
@@ -51,7 +74,11 @@ __all__ = [
     "list_sessions",
     "mcp_servers_status",
     "model_metadata",
+    "nothing_to_review",
+    "parse_diff",
+    "parse_review",
     "resolve_session",
+    "review_guidelines",
     "run_task",
     "session_transcript",
     "start_session",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from burro.config import Settings
@@ -18,7 +17,7 @@ _PRIMARY_NAMES = ("AGENTS.override.md", "AGENTS.md")
 @cache
 def data_text(name: str) -> str:
     """A prompt file shipped in ``burro/core/data``."""
-    return resources.files("burro.core").joinpath("data", name).read_text(encoding="utf-8")
+    return (Path(__file__).parent / "data" / name).read_text(encoding="utf-8")
 
 
 def base_instructions() -> str:

@@ -23,6 +23,11 @@ class SessionNotFound(CoreError):
     code: ErrorCode = "session_not_found"
 
 
+class SteerRefused(CoreError):
+    """Input for the running turn was refused: no turn runs, another turn runs than the
+    one expected, or the running one takes no input (a compaction)."""
+
+
 class RolloutError(CoreError):
     """A session file cannot be used (missing, empty, or no session meta)."""
 

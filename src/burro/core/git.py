@@ -59,7 +59,14 @@ def repo_root(cwd: Path) -> Path | None:
 
 
 def head(cwd: Path) -> tuple[str | None, str | None]:
-    """(commit, branch) of ``cwd``'s repository, one git call; (None, None) without one."""
+    """(commit, branch) of ``cwd``'s repository ("HEAD" as the branch when detached);
+    (None, None) without one or before the first commit. Read from the repository's
+    files when they are plain (every session start asks; a git process costs
+    milliseconds), else from one git call."""
+    if "GIT_DIR" not in os.environ:
+        found = _head_from_files(cwd)
+        if found is not None:
+            return found
     try:
         out = run_git(cwd, "rev-parse", "HEAD", "--abbrev-ref", "HEAD", timeout=2)
     except GitError:
@@ -68,6 +75,58 @@ def head(cwd: Path) -> tuple[str | None, str | None]:
     if out.returncode != 0 or len(lines) != 2:
         return None, None
     return lines[0], lines[1]
+
+
+def _head_from_files(cwd: Path) -> tuple[str | None, str | None] | None:
+    """What ``git rev-parse HEAD --abbrev-ref HEAD`` says, from ``.git`` (linked
+    worktrees, loose and packed refs); None when the layout needs git itself."""
+    for folder in (cwd, *cwd.parents):
+        dot = folder / ".git"
+        if dot.is_dir():
+            git_dir = dot
+            break
+        if dot.is_file():
+            text = _read(dot)
+            if text is None or not text.startswith("gitdir: "):
+                return None
+            git_dir = folder / text[len("gitdir: ") :].strip()
+            break
+    else:
+        return (None, None)
+    head_text = _read(git_dir / "HEAD")
+    if head_text is None:
+        return None
+    common = git_dir
+    common_text = _read(git_dir / "commondir")
+    if common_text is not None:
+        common = git_dir / common_text.strip()
+    head_text = head_text.strip()
+    if not head_text.startswith("ref: "):
+        is_sha = len(head_text) in (40, 64) and all(c in "0123456789abcdef" for c in head_text)
+        return (head_text, "HEAD") if is_sha else None
+    ref = head_text[len("ref: ") :]
+    if not ref.startswith("refs/heads/") or ref == "refs/heads/.invalid":  # reftable
+        return None
+    loose = _read(common / ref)
+    commit = loose.strip() if loose is not None else _packed_ref(common, ref)
+    if commit is None:
+        return (None, None) if (common / "refs").is_dir() else None  # unborn branch
+    return (commit, ref[len("refs/heads/") :])
+
+
+def _packed_ref(common: Path, ref: str) -> str | None:
+    for line in (_read(common / "packed-refs") or "").splitlines():
+        sha, _, name = line.partition(" ")
+        if name == ref and not line.startswith(("#", "^")):
+            return sha
+    return None
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def branch_name(cwd: Path) -> str | None:

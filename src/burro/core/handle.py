@@ -18,8 +18,9 @@ from burro.protocol.events import (
     TurnComplete,
     TurnFailed,
 )
+from burro.protocol.items import ContentPart
 from burro.protocol.mcp import McpServerStatus
-from burro.protocol.ops import Op, Shutdown, UserTurn
+from burro.protocol.ops import Op, Shutdown, SteerTurn, UserTurn
 
 TaskStatus = Literal["completed", "failed", "interrupted"]
 
@@ -50,6 +51,13 @@ class SessionHandle:
 
     def submit(self, op: Op) -> None:
         self._session.submit(op)
+
+    def steer(self, items: list[ContentPart], *, expected_turn_id: str | None = None) -> str:
+        """Add user input to the turn in flight (the model gets it at that turn's next
+        request); returns the turn's id. Raises SteerRefused (``code``: no_active_turn,
+        turn_mismatch, turn_not_steerable) when it cannot; ``submit(SteerTurn(...))``
+        is the same without the answer (a refusal is an Error event)."""
+        return self._session.steer(SteerTurn(items=list(items), expected_turn_id=expected_turn_id))
 
     @property
     def last_seq(self) -> int:

@@ -25,7 +25,7 @@ from burro.core.state import SessionOptions, SessionState, build_tools
 from burro.core.store import FileRolloutStore, RolloutStore
 from burro.models import ModelClient
 from burro.protocol.events import EventEnvelope, SessionConfigured
-from burro.tools import Tool
+from burro.tools import FileAccess, Tool
 
 if TYPE_CHECKING:
     from burro.tools.mcp import McpManager
@@ -82,6 +82,7 @@ async def start_session(
     store: RolloutStore | None = None,
     instructions: str | None = None,
     tools: Sequence[str | Tool] | None = None,
+    files: FileAccess | None = None,
 ) -> SessionHandle:
     """Start a new session, or continue ``resume`` (an id, id prefix or rollout path;
     or, with ``store``, the session the store holds) with its exact history.
@@ -89,7 +90,9 @@ async def start_session(
     ``continue_pending`` restarts a turn that was cut off (burro stopped mid-turn)
     without a new user message. ``client`` replaces the provider's HTTP client (tests
     inject a scripted model); ``store`` replaces the session file; ``instructions`` and
-    ``tools`` give the session its own base instructions and tool list (review)."""
+    ``tools`` give the session its own base instructions and tool list (review);
+    ``files`` is where tools read and write files when not the disk (an editor's
+    buffers; the sandbox and approvals still decide what may be written)."""
     options = options or SessionOptions()
     env = dict(os.environ if env is None else env)
     if client is None:
@@ -138,13 +141,23 @@ async def start_session(
         summary=settings.summary,
         options=options,
     )
+    if files is not None:
+        state.files = files
     if client is None:
         state.client_factory = lambda s: _open_client(s, env, session_id)
     state.tool_names = tuple(tools) if tools is not None else None
     state.approval_policy = settings.approval_policy
     state.sandbox_mode = settings.sandbox_mode
     state.approvals = Approvals(lambda event: state.emit(event))
-    state.configure_sandbox()  # CoreError when the sandbox tool is missing
+    # CoreError when the sandbox tool is missing. As root its id-mapped view is built by a
+    # helper process; the HTTP stack loads meanwhile, and the view is waited for below,
+    # before anything (the first request included) can use either.
+    state.configure_sandbox(wait=False)
+    if client is None:
+        from burro.models import preload_http
+
+        preload_http()
+    state.sandbox_ready()
     if tools is None and (mcp := await _start_mcp(settings, env)) is not None:
         state.mcp, state.registry = mcp, build_tools(settings, None, mcp=mcp)
     warnings = list(settings.warnings)
@@ -160,7 +173,8 @@ async def start_session(
         state.plan = restored.plan
         for item in restored.recovered:
             state.record(item)
-        pending = restored.pending_turn or bool(restored.recovered)
+        state.pending_input = list(restored.pending_input)
+        pending = restored.pending_turn or bool(restored.recovered or restored.pending_input)
         warnings.extend(restored.warnings)  # damaged lines found and repaired
         if restored.meta.model != settings.model:
             warnings.append(

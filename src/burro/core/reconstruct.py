@@ -12,6 +12,7 @@ from burro.core.rollout import (
     EventLine,
     ItemLine,
     MetaLine,
+    PendingInputLine,
     SessionMeta,
     ToolOutputLine,
     decode_lines,
@@ -35,6 +36,7 @@ from burro.protocol.items import (
     FunctionCall,
     FunctionCallOutput,
     Item,
+    Message,
     ToolOutputItem,
 )
 from burro.tools import ToolResult
@@ -62,6 +64,8 @@ class Restored:
     clean_end: bool = False
     # The last turn started but never ended (burro stopped mid-turn).
     pending_turn: bool = False
+    # User input accepted for the running turn that had not joined the history yet.
+    pending_input: list[Message] = field(default_factory=list)
     # Problems found and repaired while reading (damaged lines, unpaired tool outputs):
     # one line each, for the session to show as Warning events.
     warnings: list[str] = field(default_factory=list)
@@ -83,9 +87,14 @@ def restore(source: Path | RolloutStore) -> Restored:
         lines = list(decode_lines(raw, damaged=damaged))
     except OSError as exc:
         raise RolloutError(f"cannot read session file {where}: {exc.strerror}") from exc
+    pending_input: list[Message] = []
     for line in lines:
         if isinstance(line, ItemLine):
             history.append(line.payload)
+            if pending_input and line.payload == pending_input[0]:
+                pending_input.pop(0)  # the input joined the history
+        elif isinstance(line, PendingInputLine):
+            pending_input.append(line.payload)
         elif isinstance(line, ToolOutputLine):
             ready[line.payload.call_id] = line.payload
         elif isinstance(line, CompactedLine):
@@ -133,6 +142,7 @@ def restore(source: Path | RolloutStore) -> Restored:
         last_seq=last_seq,
         clean_end=clean_end,
         pending_turn=pending_turn,
+        pending_input=pending_input,
         warnings=_warnings(where, damaged, repaired),
     )
 

@@ -20,7 +20,7 @@ from burro.protocol.events import (
     ToolCallEnd,
     TurnContext,
 )
-from burro.protocol.items import Item, ToolOutputItem, scrub_surrogates
+from burro.protocol.items import Item, Message, ToolOutputItem, scrub_surrogates
 
 # The human copy of a command's output (``ExecCommandEnd.aggregated_output``, and other
 # tools' ``ToolCallEnd.output``) is kept as head + tail within this many bytes. What the
@@ -76,7 +76,14 @@ class ToolOutputLine(_Line, tag="tool_output"):
     payload: ToolOutputItem
 
 
-Line = MetaLine | ItemLine | EventLine | CompactedLine | ToolOutputLine
+class PendingInputLine(_Line, tag="pending_input"):
+    """User input accepted for the running turn; it joins the history (as an ``item``
+    line) at the turn's next step. Written at once so a crash in between keeps it."""
+
+    payload: Message
+
+
+Line = MetaLine | ItemLine | EventLine | CompactedLine | ToolOutputLine | PendingInputLine
 
 
 def now_iso() -> str:
@@ -169,6 +176,9 @@ class RolloutWriter:
         self._pending.append(data)
         with contextlib.suppress(RolloutWriteError):
             self._flush()
+
+    def pending_input(self, message: Message) -> None:
+        self._write(PendingInputLine(ts=now_iso(), payload=message))
 
     def compacted(self, compacted: Compacted) -> None:
         self._write(CompactedLine(ts=now_iso(), payload=compacted))

@@ -6,14 +6,17 @@ event with a typed error code, and the session stays usable."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 
 from burro.core.bus import EventBus
 from burro.core.compact_task import run_compaction
 from burro.core.context import permissions_message
-from burro.core.errors import CoreError
+from burro.core.errors import CoreError, SteerRefused
+from burro.core.review_task import run_review_turn
 from burro.core.snapshot import restore_snapshot, take_snapshot
 from burro.core.state import SessionState
+from burro.core.store import RolloutWriteError
 from burro.core.turn import Turn
 from burro.protocol.common import ErrorInfo
 from burro.protocol.errors import BurroError
@@ -21,9 +24,11 @@ from burro.protocol.events import (
     AgentMessage,
     CompletionNudge,
     ContextCompacted,
+    EnteredReviewMode,
     Error,
     Event,
     ExecCommandEnd,
+    ExitedReviewMode,
     PatchApplyEnd,
     PlanUpdate,
     SessionConfigured,
@@ -39,7 +44,7 @@ from burro.protocol.events import (
     UserMessageEvent,
     Warning,
 )
-from burro.protocol.items import Message, TextPart
+from burro.protocol.items import ContentPart, Message, TextPart
 from burro.protocol.ops import (
     Compact,
     ExecApproval,
@@ -47,10 +52,15 @@ from burro.protocol.ops import (
     Op,
     OverrideTurnContext,
     PatchApproval,
+    Review,
     Shutdown,
+    SteerTurn,
     Undo,
     UserTurn,
 )
+
+_REVIEW = "burro-review"
+_REVIEWING = "a review is running and takes no input; wait for it or interrupt it, then ask again"
 
 # Events worth keeping in the rollout (deltas and begin events are not).
 PERSISTED_EVENTS = (
@@ -68,6 +78,8 @@ PERSISTED_EVENTS = (
     ContextCompacted,
     CompletionNudge,
     TurnContext,
+    EnteredReviewMode,
+    ExitedReviewMode,
     ShutdownComplete,
 )
 
@@ -98,6 +110,7 @@ class Session:
         self._warnings = warnings
         self._continue_pending = continue_pending
         self._turn: asyncio.Task[None] | None = None
+        self._current: Turn | None = None  # the turn ``_turn`` runs (None: a compaction)
         self.bus = bus
         state.emit = self._publish
         self.state = state
@@ -156,11 +169,31 @@ class Session:
     async def _handle(self, op: Op) -> None:
         st = self.state
         if isinstance(op, UserTurn):
+            if self.turn_running and self._turn is not None and self._turn.get_name() == _REVIEW:
+                self._publish(Error(error=ErrorInfo(code="bad_request", message=_REVIEWING)))
+                return
             if self.turn_running:
-                # Input typed during a turn joins that turn.
-                st.pending_input.append(Message(role="user", content=list(op.items)))
+                self._queue_input(op.items)  # input typed during a turn joins that turn
                 return
             self._start_turn(Turn(st, turn_id=_turn_id(), op=op))
+        elif isinstance(op, Review):
+            if self.turn_running:
+                self._publish(
+                    Error(
+                        error=ErrorInfo(
+                            code="bad_request",
+                            message="a turn is running; wait for it or interrupt it, then review",
+                        )
+                    )
+                )
+                return
+            self._current = None  # a review takes no steered input
+            self._turn = asyncio.create_task(self._review(op), name=_REVIEW)
+        elif isinstance(op, SteerTurn):
+            try:
+                self.steer(op)
+            except SteerRefused as exc:
+                self._publish(Error(error=exc.to_error_info()))
         elif isinstance(op, Interrupt):
             await self._stop_turn()
         elif isinstance(op, OverrideTurnContext):
@@ -169,6 +202,7 @@ class Session:
             if self.turn_running:
                 st.compact_requested = True  # the running turn compacts before its next step
                 return
+            self._current = None
             self._turn = asyncio.create_task(self._compact_now(), name="burro-compact")
         elif isinstance(op, ExecApproval | PatchApproval):
             if not st.approvals.answer(op.call_id, op.decision):
@@ -176,7 +210,45 @@ class Session:
         elif isinstance(op, Undo):
             await self._undo()
 
+    def steer(self, op: SteerTurn) -> str:
+        """Queue ``op``'s input for the running turn (the model gets it at the turn's
+        next request); the turn's id. SteerRefused when no turn takes input, or when
+        the running turn is not the one expected."""
+        if self.turn_running and self._turn is not None and self._turn.get_name() == _REVIEW:
+            raise SteerRefused(_REVIEWING, code="turn_not_steerable")
+        turn = self._current if self.turn_running else None
+        if turn is None and self.turn_running:
+            raise SteerRefused(
+                "a compaction is running and takes no input; send the input as a new turn "
+                "once it ends",
+                code="turn_not_steerable",
+            )
+        if turn is None or not turn.accepting_input:
+            raise SteerRefused(
+                "no turn is running; start a new turn with this input", code="no_active_turn"
+            )
+        if op.expected_turn_id is not None and op.expected_turn_id != turn.turn_id:
+            raise SteerRefused(
+                f"expected the running turn to be {op.expected_turn_id}, but {turn.turn_id} "
+                "is running; steer that one or start a new turn",
+                code="turn_mismatch",
+            )
+        self._queue_input(op.items)
+        return turn.turn_id
+
+    def _queue_input(self, items: list[ContentPart]) -> None:
+        """Input for the running turn, recorded at once (a crash keeps it)."""
+        st = self.state
+        message = Message(role="user", content=list(items))
+        st.pending_input.append(message)
+        if st.rollout is not None:
+            # When the file cannot take it, the writer keeps the line queued and the
+            # turn's next history line fails the turn visibly; the input is kept.
+            with contextlib.suppress(RolloutWriteError):
+                st.rollout.pending_input(message)
+
     def _start_turn(self, turn: Turn) -> None:
+        self._current = turn
         self._turn = asyncio.create_task(self._run_turn(turn), name="burro-turn")
 
     async def _run_turn(self, turn: Turn) -> None:
@@ -188,11 +260,23 @@ class Session:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the boundary: any failure ends the turn visibly
+            turn.accepting_input = False
             await turn.stop_tools()
+            turn.keep_input()
             if not turn.started:
                 self._publish(TurnStarted(turn_id=turn.turn_id))
             self._publish(TurnFailed(turn_id=turn.turn_id, error=error_info(exc), usage=turn.usage))
             return
+
+    async def _review(self, op: Review) -> None:
+        turn_id = _turn_id()
+        try:
+            await run_review_turn(self.state, turn_id=turn_id, op=op)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the boundary: a failed review ends its turn visibly
+            self._publish(ExitedReviewMode(turn_id=turn_id))
+            self._publish(TurnFailed(turn_id=turn_id, error=error_info(exc)))
 
     async def _undo(self) -> None:
         st = self.state

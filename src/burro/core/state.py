@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,7 +35,7 @@ from burro.sandbox import (
     parse_rules,
     policy_for,
 )
-from burro.tools import ProcessManager, Tool, ToolContext, ToolRegistry
+from burro.tools import DiskFiles, FileAccess, ProcessManager, Tool, ToolContext, ToolRegistry
 
 if TYPE_CHECKING:
     from burro.models.usage import UsageEstimator
@@ -53,8 +53,6 @@ class SessionOptions:
     completion_nudges: int = 0  # "continue" nudges when a turn ends with open plan steps
     undo_snapshots: bool = False  # snapshot the workspace before each turn (for Undo)
     defer_rollout: bool = False  # create the session file when the first turn starts
-    # Reads files as the user's editor has them (None: the disk); see ToolContext.read_text.
-    editor_read: Callable[[Path], Awaitable[str | None]] | None = None
 
 
 @dataclass
@@ -74,6 +72,8 @@ class SessionState:
     effort: ReasoningEffort | None = None
     summary: ReasoningSummary | None = None
     options: SessionOptions = field(default_factory=SessionOptions)
+    # Where tools read and write files: the disk, or the front end's client (an editor).
+    files: FileAccess = field(default_factory=DiskFiles)
     # Leading history items that are injected context (kept through compaction).
     context_items: int = 0
     plan: list[PlanStep] = field(default_factory=list)
@@ -160,9 +160,11 @@ class SessionState:
         self.summary = new.summary
         return old_client if old_client is not client else None
 
-    def configure_sandbox(self) -> None:
+    def configure_sandbox(self, *, wait: bool = True) -> None:
         """(Re)build the sandbox, rules and command environment from the current modes.
-        Raises CoreError when the sandbox tool is missing: never a silent unsandboxed run."""
+        Raises CoreError when the sandbox tool is missing: never a silent unsandboxed run.
+        ``wait=False`` lets what the sandbox prepares in the background (root's id-mapped
+        view) run on; ``sandbox_ready()`` collects it."""
         s = self.settings
         self.policy = policy_for(
             self.sandbox_mode,
@@ -174,6 +176,8 @@ class SessionState:
         )
         try:
             self.sandbox = make_sandbox(self.policy)
+            if wait:
+                self.sandbox.ready()
             self.rules = parse_rules(
                 {"prefix": list(r.prefix), "decision": r.decision} for r in s.rules
             )
@@ -188,6 +192,13 @@ class SessionState:
             sandbox_name=self.sandbox.name,
             network_disabled=self.policy.network_disabled,
         )
+
+    def sandbox_ready(self) -> None:
+        """Wait for the sandbox's background preparation; CoreError when it failed."""
+        try:
+            self.sandbox.ready()
+        except SandboxError as exc:
+            raise CoreError(str(exc)) from exc
 
     def record(self, item: Item) -> None:
         """Append to history and to the rollout (written before anything else runs)."""
@@ -231,7 +242,7 @@ class SessionState:
             sandbox=self.sandbox,
             supports_images=self.settings.model_info.supports_images,
             output_limit_bytes=self.settings.tool_output_bytes,
-            read_text=self.options.editor_read,
+            files=self.files,
         )
 
 

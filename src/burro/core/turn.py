@@ -4,6 +4,7 @@ until the model answers without tool calls and no user input is waiting."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
@@ -14,6 +15,7 @@ from burro.core.state import SessionState
 from burro.core.tool_runtime import ToolRuntime, aborted_output
 from burro.models import ModelError
 from burro.protocol.common import ErrorInfo, TokenUsage
+from burro.protocol.errors import BurroError
 from burro.protocol.events import (
     AgentMessage,
     AgentMessageDelta,
@@ -62,6 +64,8 @@ class Turn:
         self._answered = False
         self._runtime: ToolRuntime | None = None
         self._recorded: set[str] = set()
+        # Takes steering input (SteerTurn) until it starts to end.
+        self.accepting_input = True
 
     # -- entry point -------------------------------------------------------------------
     async def run(self) -> None:
@@ -76,11 +80,8 @@ class Turn:
             self._emit(UserMessageEvent(turn_id=self.turn_id, text=msg.text()))
         nudges = 0
         try:
-            first = True
             while True:
-                if not first:
-                    self._drain_pending_input()
-                first = False
+                self.drain_input()  # input that arrived while the model worked
                 self._check_budgets()
                 await self._maybe_compact()
                 follow_up = await self._sample_with_retries()
@@ -93,11 +94,15 @@ class Turn:
                     continue
                 break
         except (asyncio.CancelledError, AbortTurn):
+            self.accepting_input = False
             await self._abort()
             return
         except TurnFailedError as exc:
+            self.accepting_input = False
+            self.keep_input()
             self._emit(TurnFailed(turn_id=self.turn_id, error=exc.info, usage=self.usage))
             return
+        self.accepting_input = False
         self._emit(
             TurnComplete(
                 turn_id=self.turn_id, last_agent_message=self.last_message, usage=self.usage
@@ -365,12 +370,21 @@ class Turn:
                     out = task.result()
                 self.state.record(out or aborted_output(call, elapsed_s=time.monotonic() - started))
                 self._recorded.add(call.call_id)
+        self.keep_input()
         self.state.record(
             Message(role="user", content=[TextPart(text=data_text("turn_aborted.md").strip())])
         )
         self._emit(TurnAborted(turn_id=self.turn_id, reason="interrupted"))
 
-    def _drain_pending_input(self) -> None:
+    def keep_input(self) -> None:
+        """As the turn ends: accepted input joins the history, so the next turn sees it.
+        Never raises: when the session file cannot take it, it stays in memory (and the
+        file's writer keeps the line queued)."""
+        with contextlib.suppress(BurroError):
+            self.drain_input()
+
+    def drain_input(self) -> None:
+        """Queued user input joins the history (and the transcript) in arrival order."""
         st = self.state
         while st.pending_input:
             msg = st.pending_input.pop(0)

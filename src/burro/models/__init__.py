@@ -3,6 +3,7 @@
 Importing this package is cheap: httpx is imported on the first request.
 """
 
+from burro.models._http import preload_http
 from burro.models.base import ModelClient, open_client
 from burro.models.discover import discover
 from burro.models.errors import ModelError
@@ -15,4 +16,5 @@ __all__ = [
     "discover",
     "estimate_usage",
     "open_client",
+    "preload_http",
 ]

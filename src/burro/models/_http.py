@@ -64,6 +64,25 @@ def import_httpx() -> Any:
     return httpx
 
 
+def preload_http() -> None:
+    """Load the HTTP stack a first request needs now, e.g. while a helper process
+    prepares the sandbox: httpx, its transport httpcore (loaded when the client is
+    built) and anyio (loaded by httpcore's first request under asyncio)."""
+    import contextlib
+    import importlib
+
+    import_httpx()
+    import anyio
+    import httpcore  # noqa: F401
+
+    # anyio loads its parts on first use: the ones a request touches, and its asyncio
+    # backend (a private module; skipped if a later anyio moves it).
+    for name in ("Event", "Lock", "Semaphore", "CancelScope", "connect_tcp", "fail_after"):
+        getattr(anyio, name, None)
+    with contextlib.suppress(ImportError):
+        importlib.import_module("anyio._backends._asyncio")
+
+
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 import msgspec
@@ -107,6 +106,8 @@ def parse_retry_after(headers: Mapping[str, str], message: str = "") -> float | 
         try:
             return max(float(ra), 0.0)
         except ValueError:
+            from email.utils import parsedate_to_datetime
+
             try:
                 when = parsedate_to_datetime(ra)
             except (TypeError, ValueError, IndexError):

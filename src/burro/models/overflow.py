@@ -44,26 +44,26 @@ _HINTS = (
 )
 
 # A max_tokens request larger than what is left (vLLM): compaction would not help.
-_OUTPUT_TOO_LARGE = re.compile(
-    r"'?max_(?:completion_)?tokens'?(?: or '?max_completion_tokens'?)? is too large", re.I
-)
+# Patterns are strings: ``re`` compiles (and caches) them on first use, when a provider
+# reports an error, not at every start.
+_OUTPUT_TOO_LARGE = r"'?max_(?:completion_)?tokens'?(?: or '?max_completion_tokens'?)? is too large"
 
 _WINDOW = (
-    re.compile(r"available context size \((\d+) tokens?\)", re.I),
-    re.compile(r"maximum context length is (\d+) tokens?", re.I),
-    re.compile(r"maximum context length of (\d+) tokens?", re.I),
-    re.compile(r"context length of only (\d+) tokens?", re.I),
-    re.compile(r"\d+ tokens? > (\d+) maximum", re.I),
-    re.compile(r"context window (?:of|is) (\d+) tokens?", re.I),
-    re.compile(r"context size \((\d+)\)", re.I),
+    r"available context size \((\d+) tokens?\)",
+    r"maximum context length is (\d+) tokens?",
+    r"maximum context length of (\d+) tokens?",
+    r"context length of only (\d+) tokens?",
+    r"\d+ tokens? > (\d+) maximum",
+    r"context window (?:of|is) (\d+) tokens?",
+    r"context size \((\d+)\)",
 )
 _PROMPT = (
-    re.compile(r"request \((\d+) tokens?\)", re.I),
-    re.compile(r"prompt is too long: (\d+) tokens?", re.I),
-    re.compile(r"resulted in (\d+) tokens?", re.I),
-    re.compile(r"request has (\d+) input tokens?", re.I),
-    re.compile(r"you requested (\d+) tokens?", re.I),
-    re.compile(r"keep the first (\d+) tokens?", re.I),
+    r"request \((\d+) tokens?\)",
+    r"prompt is too long: (\d+) tokens?",
+    r"resulted in (\d+) tokens?",
+    r"request has (\d+) input tokens?",
+    r"you requested (\d+) tokens?",
+    r"keep the first (\d+) tokens?",
 )
 
 
@@ -71,18 +71,18 @@ def is_context_overflow(code: str, message: str) -> bool:
     low = message.lower()
     if code.lower() in _CODES:
         return True
-    if _OUTPUT_TOO_LARGE.search(message):
+    if re.search(_OUTPUT_TOO_LARGE, message, re.I):
         return False
     return any(h in low for h in _HINTS)
 
 
 def output_limit_too_large(message: str) -> bool:
-    return _OUTPUT_TOO_LARGE.search(message) is not None
+    return re.search(_OUTPUT_TOO_LARGE, message, re.I) is not None
 
 
-def _first_int(patterns: tuple[re.Pattern[str], ...], text: str) -> int | None:
+def _first_int(patterns: tuple[str, ...], text: str) -> int | None:
     for pattern in patterns:
-        m = pattern.search(text)
+        m = re.search(pattern, text, re.I)
         if m is not None:
             return int(m.group(1))
     return None

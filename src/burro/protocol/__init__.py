@@ -1,6 +1,6 @@
 """The contract every layer speaks: typed data only, no I/O."""
 
-from burro.protocol import events, items, model, ops
+from burro.protocol import events, items, model, ops, review
 from burro.protocol.common import (
     ErrorInfo,
     FileChange,
@@ -25,4 +25,5 @@ __all__ = [
     "items",
     "model",
     "ops",
+    "review",
 ]

@@ -26,6 +26,9 @@ ErrorCode = Literal[
     "rollout_write_failed",
     "model_switch_refused",
     "empty_response",
+    "no_active_turn",
+    "turn_mismatch",
+    "turn_not_steerable",
     # configuration
     "config",
     # sandbox

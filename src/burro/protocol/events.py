@@ -14,6 +14,7 @@ from burro.protocol.common import (
     SandboxMode,
     TokenUsage,
 )
+from burro.protocol.review import DiffScope, ReviewOutput, ReviewTarget
 
 
 class _Ev(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=True):
@@ -246,6 +247,27 @@ class PatchApprovalRequest(_Ev, tag="patch_approval_request"):
     reason: str
 
 
+class EnteredReviewMode(_Ev, tag="entered_review_mode"):
+    """A review turn began: a read-only child session reviews ``target``; its commands and
+    tool calls follow under this turn id."""
+
+    turn_id: str
+    target: ReviewTarget
+    hint: str
+    focus: str = ""
+
+
+class ExitedReviewMode(_Ev, tag="exited_review_mode"):
+    """The review ended. ``output`` is None when it failed or was interrupted (the turn's
+    TurnFailed/TurnAborted says why); ``scope`` holds the lines the change covers and
+    ``text`` the review as recorded in the conversation."""
+
+    turn_id: str
+    output: ReviewOutput | None = None
+    scope: DiffScope | None = None
+    text: str = ""
+
+
 class UndoComplete(_Ev, tag="undo_complete"):
     success: bool
     message: str
@@ -284,6 +306,8 @@ Event = (
     | CompletionNudge
     | ExecApprovalRequest
     | PatchApprovalRequest
+    | EnteredReviewMode
+    | ExitedReviewMode
     | UndoComplete
     | ShutdownComplete
 )

@@ -8,6 +8,7 @@ import msgspec
 
 from burro.protocol.common import ApprovalPolicy, ReasoningEffort, ReasoningSummary, SandboxMode
 from burro.protocol.items import ContentPart
+from burro.protocol.review import ReviewTarget
 
 ReviewDecision = Literal["approved", "approved_for_session", "denied", "abort"]
 
@@ -19,6 +20,17 @@ class UserTurn(msgspec.Struct, tag_field="type", tag="user_turn", kw_only=True, 
     effort: ReasoningEffort | None = None
     summary: ReasoningSummary | None = None
     output_schema: dict[str, Any] | None = None
+
+
+class SteerTurn(
+    msgspec.Struct, tag_field="type", tag="steer_turn", kw_only=True, omit_defaults=True
+):
+    """User input for the turn in flight, given to the model at its next request in that
+    turn. Refused (an Error event) when no turn runs, or when the running turn is not
+    ``expected_turn_id``; ``SessionHandle.steer`` does the same and answers at once."""
+
+    items: list[ContentPart]
+    expected_turn_id: str | None = None
 
 
 class OverrideTurnContext(
@@ -33,6 +45,14 @@ class OverrideTurnContext(
     summary: ReasoningSummary | None = None
     approval_policy: ApprovalPolicy | None = None
     sandbox_mode: SandboxMode | None = None
+
+
+class Review(msgspec.Struct, tag_field="type", tag="review", kw_only=True, omit_defaults=True):
+    """Review ``target`` in a read-only child session; the findings join this session's
+    history (so the conversation can go on: "fix finding 2"). Not while a turn runs."""
+
+    target: ReviewTarget
+    focus: str = ""
 
 
 class Interrupt(msgspec.Struct, tag_field="type", tag="interrupt", kw_only=True):
@@ -63,7 +83,9 @@ class Shutdown(msgspec.Struct, tag_field="type", tag="shutdown", kw_only=True):
 
 Op = (
     UserTurn
+    | SteerTurn
     | OverrideTurnContext
+    | Review
     | Interrupt
     | Compact
     | ExecApproval

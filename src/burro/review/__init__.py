@@ -1,25 +1,38 @@
-"""Code review: typed findings and verdict, the reviewer's answer parsed tolerantly,
-findings confined to the change, and Markdown/JSON/SARIF renderings. The review itself
-runs as a child session through ``burro.core.api``."""
+"""Code review for people and tools: ``run_review`` (a session running the core's
+``Review`` op) and Markdown/JSON/SARIF renderings. The types live in
+``burro.protocol.review`` and the parsing in the core; both are re-exported here."""
 
-from burro.review.diffscope import DiffScope, confine, parse_diff
-from burro.review.findings import Finding, ReviewOutput, Verdict, parse_priority
-from burro.review.parse import ReviewParseError, parse_review
-from burro.review.render import to_json, to_markdown, to_sarif
-from burro.review.run import ReviewFailed, ReviewRun, run_review
-from burro.review.targets import (
+from burro.core.api import (
+    ReviewFailed,
+    ReviewParseError,
+    ReviewTargetError,
+    added_lines,
+    confine,
+    describe,
+    parse_diff,
+    parse_review,
+    review_guidelines,
+)
+from burro.protocol.review import (
     BaseBranch,
     Commit,
+    Custom,
+    DiffScope,
+    Finding,
     Range,
+    ReviewOutput,
     ReviewTarget,
-    ReviewTargetError,
     Uncommitted,
-    describe,
+    Verdict,
+    parse_priority,
 )
+from burro.review.render import to_json, to_markdown, to_sarif
+from burro.review.run import ReviewRun, run_review
 
 __all__ = [
     "BaseBranch",
     "Commit",
+    "Custom",
     "DiffScope",
     "Finding",
     "Range",
@@ -31,11 +44,13 @@ __all__ = [
     "ReviewTargetError",
     "Uncommitted",
     "Verdict",
+    "added_lines",
     "confine",
     "describe",
     "parse_diff",
     "parse_priority",
     "parse_review",
+    "review_guidelines",
     "run_review",
     "to_json",
     "to_markdown",

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import msgspec
 
-from burro.review.findings import PRIORITY_NAMES, Finding, ReviewOutput, bare_title
+from burro.protocol.review import PRIORITY_NAMES, Finding, ReviewOutput, bare_title
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVELS = ("error", "error", "warning", "note")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import re
 import sys
 
 _CLONE_NEWNS = 0x20000
@@ -80,9 +79,23 @@ def _mount_points() -> list[bytes]:
     out: list[bytes] = []
     with open("/proc/self/mountinfo", "rb") as f:
         for line in f:
-            raw = line.split()[4]
-            out.append(re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), raw))
+            out.append(_unescape(line.split()[4]))
     return out
+
+
+def _unescape(raw: bytes) -> bytes:
+    """mountinfo writes space, tab, newline and backslash in paths as ``\\ooo`` (octal).
+    (No ``re``: importing it is a third of this helper's start-up.)"""
+    parts = raw.split(b"\\")
+    out = bytearray(parts[0])
+    for part in parts[1:]:
+        code = part[:3]
+        if len(code) == 3 and all(0x30 <= c <= 0x37 for c in code):
+            out.append(int(code, 8))
+            out += part[3:]
+        else:
+            out += b"\\" + part
+    return bytes(out)
 
 
 def build(owner: tuple[int, int], target: tuple[int, int]) -> list[tuple[bytes, bool]]:

@@ -9,6 +9,11 @@ from typing import Protocol
 class Sandbox(Protocol):
     name: str
 
+    def ready(self) -> None:
+        """Wait until the sandbox can run commands (what it prepares in the background
+        at construction); SandboxUnavailable when it cannot."""
+        ...
+
     def wrap(self, argv: list[str], *, cwd: Path) -> list[str]:
         """Return the argv to execute so that ``argv`` runs under this sandbox."""
         ...
@@ -18,6 +23,9 @@ class NoSandbox:
     """Runs commands as they are (danger-full-access)."""
 
     name = "none"
+
+    def ready(self) -> None:
+        return None
 
     def wrap(self, argv: list[str], *, cwd: Path) -> list[str]:
         return list(argv)

@@ -61,6 +61,7 @@ class BwrapSandbox:
         """``drop_root`` (default: whether burro runs as root) runs commands as the
         unprivileged sandbox user and forbids setuid/setgid bits."""
         self.policy = policy
+        self._pending: launch.PendingMirror | None = None
         self._mirror: launch.Mirror | None = None
         self._filter: bytes | None = None
         if policy.mode == "danger-full-access":
@@ -74,15 +75,22 @@ class BwrapSandbox:
         self._bwrap = found
         as_root = launch.running_as_root() if drop_root is None else drop_root
         if as_root:
-            self._mirror = _root_mirror(policy)
+            self._pending = _start_root_mirror(policy)
         if as_root or policy.network_disabled:
             from burro.sandbox.seccomp import build_filter
 
             self._filter = build_filter(block_unix=policy.network_disabled, block_setid=as_root)
 
+    def ready(self) -> None:
+        """Wait for the id-mapped view (root only) whose helper the constructor started;
+        SandboxUnavailable when it could not be built."""
+        if self._pending is not None and self._mirror is None:
+            self._mirror = _check_root_mirror(self.policy, self._pending.result())
+
     def wrap(self, argv: list[str], *, cwd: Path) -> list[str]:
         if self.policy.mode == "danger-full-access":
             return list(argv)
+        self.ready()
         out = launch.prefix(mirror=self._mirror, filter_program=self._filter)
         out += [self._bwrap, *self.flags(cwd=cwd)]
         if self._filter is not None:
@@ -95,7 +103,7 @@ class BwrapSandbox:
             "--new-session",
             "--die-with-parent",
             "--unshare-user",
-            *(("--uid", "0", "--gid", "0") if self._mirror is not None else ()),
+            *(("--uid", "0", "--gid", "0") if self._pending is not None else ()),
             "--unshare-pid",
             "--unshare-ipc",
         ]
@@ -138,10 +146,9 @@ class BwrapSandbox:
         return out
 
 
-def _root_mirror(policy: SandboxPolicy) -> launch.Mirror:
-    """The id-mapped view for a root burro: the first writable root's owner (the working
-    folder) becomes the sandbox user; in read-only mode, root. Every writable root must
-    sit on a file system that can be id-mapped, or the sandbox could not write it."""
+def _start_root_mirror(policy: SandboxPolicy) -> launch.PendingMirror:
+    """Start the id-mapped view for a root burro: the first writable root's owner (the
+    working folder) becomes the sandbox user; in read-only mode, root."""
     owner = (0, 0)
     if policy.mode == "workspace-write" and policy.writable_roots:
         if not os.path.isdir(policy.writable_roots[0]):
@@ -150,7 +157,12 @@ def _root_mirror(policy: SandboxPolicy) -> launch.Mirror:
             )
         st = os.stat(policy.writable_roots[0])
         owner = (st.st_uid, st.st_gid)
-    mirror = launch.mirror_for(*owner)
+    return launch.start_mirror(*owner)
+
+
+def _check_root_mirror(policy: SandboxPolicy, mirror: launch.Mirror) -> launch.Mirror:
+    """Every writable root must sit on a file system that can be id-mapped, or the
+    sandbox could not write it."""
     for root in policy.writable_roots if policy.mode == "workspace-write" else ():
         if os.path.isdir(root) and not mirror.idmapped(root):
             raise SandboxUnavailable(

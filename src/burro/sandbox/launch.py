@@ -22,6 +22,7 @@ import fcntl
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +61,65 @@ class Mirror:
         return mapped
 
 
-_mirrors: dict[tuple[int, int, int], Mirror] = {}
+class PendingMirror:
+    """The helper that builds a Mirror, started but not yet waited for: it runs on its
+    own while burro goes on starting (loading the HTTP stack), and ``result()`` collects
+    it. Every user of the view waits for it first, and a failure is raised there."""
+
+    def __init__(self, owner_uid: int, owner_gid: int) -> None:
+        self._nsenter = find_nsenter()
+        argv = [sys.executable, "-I", "-S", str(_HELPER)]
+        argv += [str(owner_uid), str(owner_gid), str(SANDBOX_UID), str(SANDBOX_GID)]
+        self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        self._mirror: Mirror | None = None
+        self._error = ""
+
+    def result(self) -> Mirror:
+        """The mirror (waits for the helper once); SandboxUnavailable when it failed."""
+        if self._proc is not None:
+            proc, self._proc = self._proc, None
+            self._mirror = self._collect(proc)
+        if self._mirror is None:
+            raise SandboxUnavailable(
+                "burro runs as root and could not give the sandbox an unprivileged user "
+                f"({self._error}); " + _ROOT_HELP
+            )
+        return self._mirror
+
+    def _collect(self, proc: subprocess.Popen[bytes]) -> Mirror | None:
+        assert proc.stdin is not None and proc.stdout is not None
+        mounts: list[tuple[str, bool]] = []
+        self._error = "the helper stopped early"
+        mirror: Mirror | None = None
+        for raw in proc.stdout:
+            kind, _, rest = raw.rstrip(b"\n").decode("utf-8", "surrogateescape").partition("\t")
+            if kind in ("idmap", "plain"):
+                mounts.append((rest, kind == "idmap"))
+                continue
+            if kind == "error":
+                self._error = rest
+            elif kind == "ready":
+                fd = os.open(f"/proc/{proc.pid}/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+                ns_path = f"/proc/{os.getpid()}/fd/{fd}"
+                mirror = Mirror(ns_path=ns_path, mounts=tuple(mounts), nsenter=self._nsenter)
+            break
+        proc.stdin.close()  # the helper exits; the namespace lives on through ``fd``
+        proc.stdout.close()
+        if mirror is not None:
+            # Reaped off the main thread: Popen.wait with a timeout polls in sleeps.
+            threading.Thread(target=proc.wait, name="burro-mirror-reaper", daemon=True).start()
+            return mirror
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        return None
+
+
+_mirrors: dict[tuple[int, int, int], PendingMirror] = {}
 _memfds: dict[tuple[int, bytes], str] = {}
 
 
@@ -78,49 +137,18 @@ def find_nsenter() -> str:
     )
 
 
-def mirror_for(owner_uid: int, owner_gid: int) -> Mirror:
-    """The id-mapped namespace for files owned by ``owner_uid:owner_gid`` (built once)."""
+def start_mirror(owner_uid: int, owner_gid: int) -> PendingMirror:
+    """The id-mapped namespace for files owned by ``owner_uid:owner_gid``: its helper is
+    started once per process (and owner); ``result()`` waits for it."""
     key = (os.getpid(), owner_uid, owner_gid)
     if key not in _mirrors:
-        _mirrors[key] = _build_mirror(owner_uid, owner_gid)
+        _mirrors[key] = PendingMirror(owner_uid, owner_gid)
     return _mirrors[key]
 
 
-def _build_mirror(owner_uid: int, owner_gid: int) -> Mirror:
-    nsenter = find_nsenter()
-    argv = [sys.executable, "-I", "-S", str(_HELPER)]
-    argv += [str(owner_uid), str(owner_gid), str(SANDBOX_UID), str(SANDBOX_GID)]
-    proc = subprocess.Popen(
-        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    mounts: list[tuple[str, bool]] = []
-    error = "the helper stopped early"
-    try:
-        for raw in proc.stdout:
-            kind, _, rest = raw.rstrip(b"\n").decode("utf-8", "surrogateescape").partition("\t")
-            if kind in ("idmap", "plain"):
-                mounts.append((rest, kind == "idmap"))
-                continue
-            if kind == "error":
-                error = rest
-            elif kind == "ready":
-                fd = os.open(f"/proc/{proc.pid}/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
-                ns_path = f"/proc/{os.getpid()}/fd/{fd}"
-                return Mirror(ns_path=ns_path, mounts=tuple(mounts), nsenter=nsenter)
-            break
-    finally:
-        proc.stdin.close()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-    raise SandboxUnavailable(
-        f"burro runs as root and could not give the sandbox an unprivileged user ({error}); "
-        + _ROOT_HELP
-    )
+def mirror_for(owner_uid: int, owner_gid: int) -> Mirror:
+    """The id-mapped namespace for files owned by ``owner_uid:owner_gid`` (built once)."""
+    return start_mirror(owner_uid, owner_gid).result()
 
 
 def filter_path(program: bytes) -> str:

@@ -106,6 +106,9 @@ class SeatbeltSandbox:
             )
         self.name = "seatbelt"
 
+    def ready(self) -> None:
+        return None
+
     def wrap(self, argv: list[str], *, cwd: Path) -> list[str]:
         if self.policy.mode == "danger-full-access":
             return list(argv)

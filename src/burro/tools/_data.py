@@ -12,9 +12,9 @@ from burro.protocol.tools import ToolSpec
 
 @functools.cache
 def _read(filename: str) -> str:
-    from importlib.resources import files
+    from pathlib import Path
 
-    return (files("burro.tools") / "data" / filename).read_text(encoding="utf-8")
+    return (Path(__file__).parent / "data" / filename).read_text(encoding="utf-8")
 
 
 def description(name: str) -> str:

@@ -15,6 +15,7 @@ from burro.protocol.events import Event
 from burro.protocol.items import ImagePart
 from burro.protocol.tools import ToolSpec
 from burro.sandbox import NoSandbox, Sandbox
+from burro.tools.files import DiskFiles, FileAccess
 
 if TYPE_CHECKING:
     from burro.tools.processes import ProcessManager
@@ -101,9 +102,9 @@ class ToolContext:
     approve_patch: Callable[[list[FileChange], Path], Awaitable[str | None]] = _allow_patch
     # The call gate (MCP tools): None to go ahead, else the refusal the model reads.
     approve_call: Callable[[CallApproval], Awaitable[str | None]] = _no_approver
-    # A file as the user's editor holds it (unsaved edits included), or None to read the
-    # disk; set when the front end's client offers it (ACP's fs/read_text_file).
-    read_text: Callable[[Path], Awaitable[str | None]] | None = None
+    # Where files are read and written: the disk, or the user's editor (unsaved edits
+    # included) when the front end's client offers it (ACP's fs/* methods).
+    files: FileAccess = field(default_factory=DiskFiles)
 
 
 class Tool(Protocol):

@@ -112,7 +112,7 @@ class ReadFileTool(ToolBase):
         path = resolve_path(ctx.cwd, args.required_str("file_path"))
         offset = args.int_("offset", default=1, minimum=1)
         limit = args.int_("limit", default=DEFAULT_LIMIT, minimum=1)
-        text = await ctx.read_text(path) if ctx.read_text is not None else None
+        text = await ctx.files.read_text(path)
         if text is not None:  # the editor's copy, unsaved edits included
             buffer = io.BytesIO(text.encode("utf-8", "replace"))
             return ToolResult(output=render_lines(buffer, path, offset=offset, limit=limit))

@@ -212,6 +212,9 @@ class EnvMarkSandbox:
 
     name = "mark"
 
+    def ready(self) -> None:
+        return None
+
     def wrap(self, argv: list[str], *, cwd: Path) -> list[str]:
         return ["env", f"WRAPPED_IN={cwd}", *argv]
 

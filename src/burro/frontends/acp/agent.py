@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from burro import __version__
+from burro.frontends.acp.files import EditorFiles
 from burro.frontends.acp.mapping import MODES, EventMapper, Mode, acp_modes, mode_for, prompt_parts
 from burro.protocol.events import (
     ExecApprovalRequest,
@@ -74,7 +75,8 @@ class BurroAgent:
         self._env = dict(os.environ if config.env is None else config.env)
         self._conn: Client | None = None
         self._sessions: dict[str, _Session] = {}
-        self._editor_reads = False  # the client offers fs/read_text_file
+        # The client offers fs/read_text_file, fs/write_text_file.
+        self._editor_fs = (False, False)
 
     def on_connect(self, conn: Client) -> None:
         self._conn = conn
@@ -135,7 +137,8 @@ class BurroAgent:
         from acp import PROTOCOL_VERSION
 
         fs = getattr(client_capabilities, "fs", None)
-        self._editor_reads = bool(fs is not None and fs.read_text_file)
+        if fs is not None:
+            self._editor_fs = (bool(fs.read_text_file), bool(fs.write_text_file))
         return InitializeResponse(
             protocol_version=min(protocol_version, PROTOCOL_VERSION),
             agent_capabilities=AgentCapabilities(
@@ -168,38 +171,27 @@ class BurroAgent:
 
     async def _open(self, cwd: str, *, resume: str | None) -> _Session:
         from acp import RequestError
-        from burro.core.api import CoreError, SessionNotFound, SessionOptions, start_session
+        from burro.core.api import CoreError, SessionNotFound, start_session
 
         settings = self._settings(cwd)
         problem = self._missing_key(settings)
         if problem:
             raise RequestError.auth_required({"message": problem})
-        ids: list[str] = []  # the session's id, known once it has started
-
-        async def editor_read(path: Path) -> str | None:
-            return await self._editor_read(ids[0], path) if ids else None
-
-        options = SessionOptions(editor_read=editor_read if self._editor_reads else None)
+        reads, writes = self._editor_fs
+        files = EditorFiles(self.conn, reads=reads, writes=writes)
         try:
-            handle = await start_session(settings, env=self._env, resume=resume, options=options)
+            handle = await start_session(
+                settings, env=self._env, resume=resume, files=files if reads or writes else None
+            )
         except SessionNotFound as exc:
             raise RequestError.resource_not_found(resume) from exc
         except CoreError as exc:
             raise RequestError.internal_error({"message": str(exc)}) from exc
-        ids.append(handle.session_id)
+        files.session_id = handle.session_id
         mode = mode_for(settings.sandbox_mode, settings.approval_policy)
-        session = _Session(handle, EventMapper(cwd=settings.cwd), mode)
+        session = _Session(handle, EventMapper(cwd=settings.cwd, written=files.written), mode)
         self._sessions[handle.session_id] = session
         return session
-
-    async def _editor_read(self, session_id: str, path: Path) -> str | None:
-        """The file as the editor holds it (unsaved edits included); None (read the disk)
-        when the editor cannot say."""
-        try:
-            resp = await self.conn.read_text_file(session_id=session_id, path=str(path))
-        except Exception:  # the editor refused or failed: the disk copy will do
-            return None
-        return resp.content
 
     def _modes(self, session: _Session) -> Any:
         from acp.schema import SessionModeState

@@ -232,6 +232,8 @@ class EventMapper:
 
     cwd: Path
     replay: bool = False
+    # Files written through the editor (path -> text), which the disk may not have yet.
+    written: dict[str, str] = field(default_factory=dict)
     _streamed: set[str] = field(default_factory=set)
     _started: set[str] = field(default_factory=set)
 
@@ -257,7 +259,10 @@ class EventMapper:
             old: str | None
             old, new = _sides(ch.unified_diff)
             if written and not self.replay and ch.kind == "update":
-                whole_new = _read(self.abspath(ch.move_path or ch.path))
+                target = self.abspath(ch.move_path or ch.path)
+                whole_new = self.written.get(str(target))
+                if whole_new is None:
+                    whole_new = _read(target)
                 whole_old = unapply(whole_new, ch.unified_diff) if whole_new is not None else None
                 if whole_new is not None and whole_old is not None:
                     old, new = whole_old, whole_new

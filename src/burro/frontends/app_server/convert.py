@@ -124,7 +124,7 @@ def info_json(s: SessionInfo) -> dict[str, Any]:
         created = int(datetime.fromisoformat(s.started_at.replace("Z", "+00:00")).timestamp())
     except ValueError:
         created = int(s.modified)
-    return thread_json(
+    thread = thread_json(
         s.id,
         cwd=s.cwd,
         provider="",
@@ -136,3 +136,5 @@ def info_json(s: SessionInfo) -> dict[str, Any]:
         path=s.path,
         status={"type": "notLoaded"},
     )
+    thread["forkedFromId"] = s.forked_from
+    return thread

@@ -15,12 +15,14 @@ from burro.protocol.common import FileChange, PlanStep, TokenUsage
 from burro.protocol.events import (
     AgentMessage,
     AgentMessageDelta,
+    EnteredReviewMode,
     Error,
     Event,
     ExecApprovalRequest,
     ExecCommandBegin,
     ExecCommandEnd,
     ExecCommandOutputDelta,
+    ExitedReviewMode,
     PatchApplyBegin,
     PatchApplyEnd,
     PatchApprovalRequest,
@@ -129,6 +131,10 @@ class TurnMapper:
         }
 
     def notes(self, ev: Event) -> list[Note]:
+        if isinstance(ev, EnteredReviewMode | ExitedReviewMode):
+            from burro.frontends.app_server.review import review_notes
+
+            return review_notes(self, ev)
         if isinstance(ev, TurnStarted):
             self.turn_id = ev.turn_id
             return [

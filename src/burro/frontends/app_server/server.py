@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from burro import __version__
+from burro.frontends.app_server import steer_fork
 from burro.frontends.app_server.convert import (
     APPROVALS,
     INVALID_PARAMS,
@@ -28,6 +29,7 @@ from burro.frontends.app_server.convert import (
     thread_json,
 )
 from burro.frontends.app_server.items import TurnMapper, history, now_ms
+from burro.frontends.app_server.review import review_start
 from burro.protocol.events import (
     EventEnvelope,
     ExecApprovalRequest,
@@ -38,6 +40,7 @@ from burro.protocol.items import TextPart
 from burro.protocol.ops import (
     ExecApproval,
     Interrupt,
+    Op,
     PatchApproval,
     ReviewDecision,
     UserTurn,
@@ -327,13 +330,17 @@ class AppServer:
             )
         return t
 
-    async def turn_start(self, params: dict[str, Any]) -> dict[str, Any]:
+    def idle_thread(self, params: dict[str, Any]) -> _Thread:
         t = self._thread(params)
         if t.turn is not None:
             raise RpcError(
                 INVALID_REQUEST,
                 "a turn is already running in this thread; wait for turn/completed or send turn/interrupt",
             )
+        return t
+
+    async def turn_start(self, params: dict[str, Any]) -> dict[str, Any]:
+        t = self.idle_thread(params)
         parts = input_parts(params.get("input") or [])
         if not parts:
             raise RpcError(INVALID_PARAMS, "turn/start needs at least one input item")
@@ -342,8 +349,15 @@ class AppServer:
             t.handle.submit(change)
         if not t.preview:
             t.preview = " ".join(p.text for p in parts if isinstance(p, TextPart))[:200]
+        op = UserTurn(items=parts, output_schema=params.get("outputSchema"))
+        turn_id = await self.begin_turn(t, op)
+        return {"turn": {"id": turn_id, "items": [], "status": "inProgress"}}
+
+    async def begin_turn(self, t: _Thread, op: Op) -> str:
+        """Submit ``op``, which starts a turn; its events go out as notifications from
+        now until it ends. The turn's id."""
         stream = t.handle.subscribe(after=t.handle.last_seq)
-        t.handle.submit(UserTurn(items=parts, output_schema=params.get("outputSchema")))
+        t.handle.submit(op)
         mapper = TurnMapper(t.handle.session_id)
         first: list[EventEnvelope] = []
         async for env in stream:  # up to the turn's start: its id is the answer
@@ -352,7 +366,7 @@ class AppServer:
                 break
         turn_id = next((e.event.turn_id for e in first if isinstance(e.event, TurnStarted)), "")
         t.turn = asyncio.ensure_future(self._pump(t, mapper, first, stream))
-        return {"turn": {"id": turn_id, "items": [], "status": "inProgress"}}
+        return turn_id
 
     async def _pump(
         self,
@@ -436,4 +450,7 @@ _METHODS: dict[str, Handler] = {
     "thread/read": AppServer.thread_read,
     "turn/start": AppServer.turn_start,
     "turn/interrupt": AppServer.turn_interrupt,
+    "review/start": review_start,
+    "turn/steer": steer_fork.turn_steer,
+    "thread/fork": steer_fork.thread_fork,
 }

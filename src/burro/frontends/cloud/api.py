@@ -113,18 +113,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
 
     @app.post("/api/tasks", status_code=201, response_model=TaskCreated)
     async def create_task(body: TaskCreate) -> TaskCreated:
-        _check_repo(body.repo)
-        _check_config(body.config)
-        task_id = "task_" + uuid.uuid4().hex[:12]
-        attempt_ids = [f"{task_id}_{k}" for k in range(1, body.attempts + 1)]
-        spec = body.model_dump(exclude={"session_rollout"})
-        spec["branch"] = await asyncio.to_thread(_branch_of, body.repo, body.base)
-        await store.run(store.create_task, task_id, spec, attempt_ids)
-        if body.session_rollout:
-            await store.run(_seed_rollouts, store, attempt_ids, body.session_rollout)
-        for aid in attempt_ids:
-            await _start(ctx, aid, "t0")
-        return TaskCreated(id=task_id, attempts=attempt_ids)
+        return await new_task(ctx, body)
 
     @app.get("/api/tasks", response_model=TaskList)
     async def list_tasks(limit: int = Query(50, ge=1, le=500)) -> TaskList:
@@ -244,6 +233,24 @@ def create_app(ctx: ApiContext) -> FastAPI:
 
 
 # ---------------------------------------------------------------- helpers
+async def new_task(ctx: ApiContext, body: TaskCreate) -> TaskCreated:
+    """Create a task and start its attempts (``POST /api/tasks``, and in-process callers
+    of `burro serve`). Bad input raises HTTPException 422 with what to fix."""
+    _check_repo(body.repo)
+    _check_config(body.config)
+    store = ctx.store
+    task_id = "task_" + uuid.uuid4().hex[:12]
+    attempt_ids = [f"{task_id}_{k}" for k in range(1, body.attempts + 1)]
+    spec = body.model_dump(exclude={"session_rollout"})
+    spec["branch"] = await asyncio.to_thread(_branch_of, body.repo, body.base)
+    await store.run(store.create_task, task_id, spec, attempt_ids)
+    if body.session_rollout:
+        await store.run(_seed_rollouts, store, attempt_ids, body.session_rollout)
+    for aid in attempt_ids:
+        await _start(ctx, aid, "t0")
+    return TaskCreated(id=task_id, attempts=attempt_ids)
+
+
 class _TokenGate:
     """Checks the bearer token before anything else (routing, body parsing), so no
     request learns anything without it."""

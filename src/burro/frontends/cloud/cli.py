@@ -30,81 +30,100 @@ def _run_async(coro: Any, errors: tuple[type[Exception], ...]) -> None:
         sys.exit(1)
 
 
-@click.command("serve")
-@click.option(
-    "--host",
-    default="127.0.0.1",
-    show_default=True,
-    help="Address to listen on (0.0.0.0 opens it).",
-)
-@click.option("--port", default=8765, show_default=True, type=int)
-@click.option(
-    "--database-url",
-    help="postgresql://… for a store shared by several machines (default: SQLite).",
-)
-@click.option(
-    "--temporal-address",
-    metavar="HOST:PORT",
-    help="Use this Temporal cluster; start no dev server.",
-)
-@click.option(
-    "--temporal-port",
-    default=7233,
-    show_default=True,
-    type=int,
-    help="Port of the embedded dev server.",
-)
-@click.option(
-    "--workers",
-    default=4,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Task slots of the in-process worker.",
-)
-@click.option("--no-worker", is_flag=True, help="API only (workers run elsewhere).")
-@click.option(
-    "--heartbeat-timeout",
-    default=30.0,
-    show_default=True,
-    type=click.FloatRange(min=1),
-    help="Seconds before a silent worker's turn moves to another worker.",
-)
-@click.option(
-    "--notify",
-    "notify_url",
-    metavar="URL",
-    help="Webhook called when a task finishes, fails or waits for an approval "
-    "(overrides [cloud.notify] in config.toml).",
-)
-@click.option(
-    "--notify-format", type=click.Choice(["json", "ntfy"]), help="json (default) or ntfy."
-)
-@click.option("--task-queue", default="burro-tasks", hidden=True)
-def serve_cmd(**kw: Any) -> None:
-    """Start the task server: Temporal dev server, task store, a worker and the HTTP API."""
-    from burro.config import ConfigError
-    from burro.frontends.cloud.notify import resolve
-    from burro.frontends.cloud.server import ServeError, ServeOptions, serve
+# `burro serve`'s options; the command is built by ``serve_command`` (burro.cli adds the
+# front ends it hosts, e.g. the GitHub bot).
+_SERVE_OPTIONS: list[Callable[[F], F]] = [
+    click.option(
+        "--host",
+        default="127.0.0.1",
+        show_default=True,
+        help="Address to listen on (0.0.0.0 opens it).",
+    ),
+    click.option("--port", default=8765, show_default=True, type=int),
+    click.option(
+        "--database-url",
+        help="postgresql://… for a store shared by several machines (default: SQLite).",
+    ),
+    click.option(
+        "--temporal-address",
+        metavar="HOST:PORT",
+        help="Use this Temporal cluster; start no dev server.",
+    ),
+    click.option(
+        "--temporal-port",
+        default=7233,
+        show_default=True,
+        type=int,
+        help="Port of the embedded dev server.",
+    ),
+    click.option(
+        "--workers",
+        default=4,
+        show_default=True,
+        type=click.IntRange(min=1),
+        help="Task slots of the in-process worker.",
+    ),
+    click.option("--no-worker", is_flag=True, help="API only (workers run elsewhere)."),
+    click.option(
+        "--heartbeat-timeout",
+        default=30.0,
+        show_default=True,
+        type=click.FloatRange(min=1),
+        help="Seconds before a silent worker's turn moves to another worker.",
+    ),
+    click.option(
+        "--notify",
+        "notify_url",
+        metavar="URL",
+        help="Webhook called when a task finishes, fails or waits for an approval "
+        "(overrides [cloud.notify] in config.toml).",
+    ),
+    click.option(
+        "--notify-format", type=click.Choice(["json", "ntfy"]), help="json (default) or ntfy."
+    ),
+    click.option("--task-queue", default="burro-tasks", hidden=True),
+]
 
-    try:
-        notifier = resolve(_home(), os.environ, url=kw["notify_url"], fmt=kw["notify_format"])
-    except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    opts = ServeOptions(
-        home=_home(),
-        host=kw["host"],
-        port=kw["port"],
-        database_url=kw["database_url"],
-        temporal_address=kw["temporal_address"],
-        temporal_port=kw["temporal_port"],
-        workers=kw["workers"],
-        no_worker=kw["no_worker"],
-        heartbeat_s=kw["heartbeat_timeout"],
-        task_queue=kw["task_queue"],
-        notifier=notifier,
-    )
-    _run_async(serve(opts), (ServeError,))
+
+def serve_command(
+    *, extend: Callable[[Any], None] | None = None, epilog: str | None = None
+) -> click.Command:
+    """`burro serve`; ``extend(opts)`` may add extensions to the ServeOptions first."""
+
+    def serve_cmd(**kw: Any) -> None:
+        """Start the task server: Temporal dev server, task store, a worker and the HTTP API."""
+        from burro.config import ConfigError
+        from burro.frontends.cloud.notify import resolve
+        from burro.frontends.cloud.server import ServeError, ServeOptions, serve
+
+        try:
+            notifier = resolve(_home(), os.environ, url=kw["notify_url"], fmt=kw["notify_format"])
+        except ConfigError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        opts = ServeOptions(
+            home=_home(),
+            host=kw["host"],
+            port=kw["port"],
+            database_url=kw["database_url"],
+            temporal_address=kw["temporal_address"],
+            temporal_port=kw["temporal_port"],
+            workers=kw["workers"],
+            no_worker=kw["no_worker"],
+            heartbeat_s=kw["heartbeat_timeout"],
+            task_queue=kw["task_queue"],
+            notifier=notifier,
+        )
+        if extend is not None:
+            extend(opts)
+        _run_async(serve(opts), (ServeError,))
+
+    for option in reversed(_SERVE_OPTIONS):
+        serve_cmd = option(serve_cmd)
+    return click.command("serve", epilog=epilog)(serve_cmd)
+
+
+serve_cmd = serve_command()
 
 
 @click.command("worker")

@@ -8,11 +8,12 @@ import os
 import signal
 import sys
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from burro.frontends.cloud.extensions import ExtensionFactory
 from burro.frontends.cloud.notify import Notifier
 from burro.frontends.cloud.paths import (
     TASK_QUEUE,
@@ -42,6 +43,8 @@ class ServeOptions:
     heartbeat_s: float = 30.0
     task_queue: str = TASK_QUEUE
     notifier: Notifier | None = None  # [cloud.notify], or --notify
+    # Other front ends served alongside (the GitHub bot, when configured).
+    extensions: list[ExtensionFactory] = field(default_factory=list)
 
 
 def _say(text: str) -> None:
@@ -130,6 +133,7 @@ class _Uvicorn:
 
 async def serve(opts: ServeOptions) -> int:
     from burro.frontends.cloud.api import ApiContext, create_app
+    from burro.frontends.cloud.extensions import Dispatch, Extension, task_starter
     from burro.frontends.cloud.store import StoreError, open_store
     from burro.frontends.cloud.temporal_dev import TemporalDevServer, TemporalError, port_open
 
@@ -155,6 +159,7 @@ async def serve(opts: ServeOptions) -> int:
             raise ServeError(str(exc)) from exc
         address = temporal.address
     tasks: list[asyncio.Task[Any]] = []
+    extensions: list[Extension] = []
     worker = None
     worker_store = None
     try:
@@ -167,8 +172,15 @@ async def serve(opts: ServeOptions) -> int:
             task_queue=opts.task_queue,
         )
         app = create_app(ctx)
-        http = _Uvicorn.build(app, opts.host, opts.port)
+        extensions = [make(task_starter(ctx)) for make in opts.extensions]
+        root = Dispatch(app, extensions) if extensions else app
+        http = _Uvicorn.build(root, opts.host, opts.port)
         tasks.append(asyncio.create_task(http.serve(), name="http"))
+        services = [
+            asyncio.create_task(ext.run(), name=f"extension {ext.prefix}")
+            for ext in extensions
+            if ext.run is not None
+        ]
         if not opts.no_worker:
             # Its own connection: the API's readers never wait behind a session's writes.
             worker_store = open_store(db_url)
@@ -203,10 +215,15 @@ async def serve(opts: ServeOptions) -> int:
         _say(f"token: {token}")
         _say(f"web: {app.state.web_sessions.mint_link(url)}  (sign-in link, works once)")
         _say(f"temporal: {address}  tasks: {db_url if opts.database_url else sdir}")
+        for ext in extensions:
+            _say(f"{ext.prefix}: served without the token (it authenticates on its own)")
         waiter = asyncio.create_task(stop.wait())
-        await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([waiter, *tasks, *services], return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
         _say("burro serve: stopping")
+        for svc in services:
+            svc.cancel()
+        await asyncio.gather(*services, return_exceptions=True)
         from sse_starlette.sse import AppStatus
 
         AppStatus.should_exit = True  # open event streams end now
@@ -218,6 +235,9 @@ async def serve(opts: ServeOptions) -> int:
     finally:
         for t in tasks:
             t.cancel()
+        for ext in extensions:
+            if ext.close is not None:
+                ext.close()
         if temporal is not None:
             await asyncio.to_thread(temporal.stop)
         store.close()

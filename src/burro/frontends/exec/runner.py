@@ -186,6 +186,10 @@ async def _drive(opts: ExecOptions, settings: Any, op: UserTurn, resume: str | N
     interrupts = 0
 
     def wire_signals(handle: SessionHandle) -> None:
+        from burro.util.startup import started
+
+        started()
+
         def on_interrupt() -> None:
             nonlocal interrupts
             interrupts += 1

@@ -22,9 +22,9 @@ log = logging.getLogger("burro.github")
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
 FIX_DISABLED = (
     "`@{mention} fix` starts a background task on this branch, which needs burro's task "
-    "server: start `burro serve`, then run the bot with `--task-server URL` and "
-    "`BURRO_SERVE_TOKEN` set to the token `burro serve` printed. `@{mention} review` "
-    "works without it."
+    "server: run the bot inside `burro serve` (it does when BURRO_GITHUB_WEBHOOK_SECRET is "
+    "set; webhook URL `/github/webhook`), or run `burro github serve` with `--task-server "
+    "URL` and `BURRO_SERVE_TOKEN`. `@{mention} review` works without it."
 )
 
 

@@ -81,23 +81,16 @@ def serve_cmd(**kw: Any) -> None:
     import os
 
     from burro.config import burro_home
-    from burro.frontends.github.config import BotConfig, BotConfigError
+    from burro.frontends.github.config import BotConfigError, from_env
     from burro.review import parse_priority
 
     env = os.environ
-    key = None
-    key_file = env.get("BURRO_GITHUB_PRIVATE_KEY_FILE")
     try:
-        if key_file:
-            key = Path(key_file).read_text(encoding="utf-8")
         state = Path(kw["state_dir"]) if kw.get("state_dir") else burro_home(env) / "github"
-        config = BotConfig(
-            webhook_secret=env.get("BURRO_GITHUB_WEBHOOK_SECRET", ""),
-            token=env.get("BURRO_GITHUB_TOKEN") or None,
-            app_id=env.get("BURRO_GITHUB_APP_ID") or None,
-            private_key=key,
-            api_url=kw["api_url"],
+        config = from_env(
+            env,
             state_dir=state,
+            api_url=kw["api_url"],
             mention=kw["mention"],
             inline_max_priority=parse_priority(kw["inline_priority"]),
             review_drafts=bool(kw.get("review_drafts")),
@@ -106,8 +99,7 @@ def serve_cmd(**kw: Any) -> None:
             profile=kw.get("profile"),
             overrides=tuple(kw.get("overrides") or ()),
         )
-        config.check()
-    except (OSError, BotConfigError) as exc:
+    except BotConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     fix = None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_API = "https://api.github.com"
 PR_ACTIONS = ("opened", "synchronize", "ready_for_review", "reopened")
@@ -48,3 +50,31 @@ class BotConfig:
             )
         if not 0 <= self.inline_max_priority <= 3:
             raise BotConfigError("--inline-priority must be one of P0, P1, P2, P3")
+
+
+def configured(env: Mapping[str, str]) -> bool:
+    """Whether the environment sets the bot up (`burro serve` then runs it too)."""
+    return bool(env.get("BURRO_GITHUB_WEBHOOK_SECRET"))
+
+
+def from_env(env: Mapping[str, str], *, state_dir: Path, **options: Any) -> BotConfig:
+    """The bot's configuration: secrets and where GitHub is from the environment, the
+    rest from ``options`` (BotConfig fields). Checked: BotConfigError says what to set."""
+    key = None
+    key_file = env.get("BURRO_GITHUB_PRIVATE_KEY_FILE")
+    if key_file:
+        try:
+            key = Path(key_file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise BotConfigError(f"BURRO_GITHUB_PRIVATE_KEY_FILE: {exc}") from exc
+    options.setdefault("api_url", env.get("BURRO_GITHUB_API_URL") or DEFAULT_API)
+    config = BotConfig(
+        webhook_secret=env.get("BURRO_GITHUB_WEBHOOK_SECRET", ""),
+        token=env.get("BURRO_GITHUB_TOKEN") or None,
+        app_id=env.get("BURRO_GITHUB_APP_ID") or None,
+        private_key=key,
+        state_dir=state_dir,
+        **options,
+    )
+    config.check()
+    return config

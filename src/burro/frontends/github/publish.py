@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from burro.review import DiffScope, Finding, ReviewOutput
+from burro.protocol.review import DiffScope, Finding, ReviewOutput
 from burro.review.render import finding_markdown, verdict_line
 
 STATE_MARK = "<!-- burro-review-state "

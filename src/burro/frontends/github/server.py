@@ -167,3 +167,12 @@ def webhook_app(service: BotService) -> Any:
                 await task
 
     return Starlette(routes=service.routes(), lifespan=lifespan)
+
+
+def mounted_app(service: BotService, prefix: str) -> Any:
+    """The webhook at ``{prefix}/webhook`` for a host server (`burro serve`), which runs
+    ``service.run()`` itself."""
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    return Starlette(routes=[Mount(prefix, routes=service.routes())])

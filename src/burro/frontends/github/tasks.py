@@ -1,8 +1,10 @@
-"""`@burro fix <what>`: hand the work to burro's task server (`burro serve`) over its
-HTTP API. The task starts from the pull request's head commit; its result is a diff the
-author brings in with `burro cloud apply ID`."""
+"""`@burro fix <what>`: a background task on the pull request's head commit, whose result
+is a diff the author brings in with `burro cloud apply ID`. The task is created by
+`burro serve` itself when it runs the bot, or over the task server's HTTP API."""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 from burro.frontends.github.bot import FixHandler, FixRequest
 from burro.frontends.github.client import GitHubError
@@ -11,22 +13,35 @@ FIX_PROMPT = (
     "A reviewer of pull request #{number} on {repo} (branch {branch}) asked: {what}\n\n"
     "Make that change on this checkout, keep it minimal, and run the relevant tests."
 )
+FIX_REPLY = (
+    "Started background task `{task_id}` for: {what} (requested by @{who}). Follow it in "
+    "burro's web UI; bring the result into your checkout with `burro cloud apply {task_id}`."
+)
+
+# (prompt, repository to clone, commit to start from) -> the new task's id.
+TaskCreator = Callable[[str, str, str], Awaitable[str]]
+
+
+def fix_handler(create: TaskCreator) -> FixHandler:
+    """A FixHandler that starts a task with ``create`` and says where to follow it."""
+
+    async def start(req: FixRequest) -> str:
+        what = req.what or "fix it"
+        prompt = FIX_PROMPT.format(number=req.number, repo=req.repo, branch=req.branch, what=what)
+        task_id = await create(prompt, req.clone_url, req.head_sha)
+        return FIX_REPLY.format(task_id=task_id, what=what, who=req.requested_by)
+
+    return start
 
 
 def task_server_fix(server_url: str, token: str) -> FixHandler:
-    """A FixHandler that creates a background task on ``server_url``."""
+    """A FixHandler that creates the task on the task server at ``server_url``."""
     base = server_url.rstrip("/")
 
-    async def start(req: FixRequest) -> str:
+    async def create(prompt: str, repo: str, commit: str) -> str:
         import httpx
 
-        body = {
-            "prompt": FIX_PROMPT.format(
-                number=req.number, repo=req.repo, branch=req.branch, what=req.what or "fix it"
-            ),
-            "repo": req.clone_url,
-            "base": req.head_sha,
-        }
+        body = {"prompt": prompt, "repo": repo, "base": commit}
         try:
             async with httpx.AsyncClient(timeout=30) as http:
                 resp = await http.post(
@@ -41,11 +56,6 @@ def task_server_fix(server_url: str, token: str) -> FixHandler:
                 f"the task server refused the task: HTTP {resp.status_code} {resp.text[:200]}",
                 retryable=resp.status_code >= 500,
             )
-        task_id = resp.json()["id"]
-        return (
-            f"Started background task `{task_id}` for: {req.what or 'fix it'} "
-            f"(requested by @{req.requested_by}). Follow it in burro's web UI; bring the "
-            f"result into your checkout with `burro cloud apply {task_id}`."
-        )
+        return str(resp.json()["id"])
 
-    return start
+    return fix_handler(create)

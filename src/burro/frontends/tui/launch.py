@@ -57,6 +57,9 @@ def run_tui(opts: TuiOptions, *, handoff: Handoff | None = None) -> int:
         sys.stderr.write(f"error: {'--image ' if isinstance(exc, NotAnImage) else ''}{exc}\n")
         return 1
     app = BurroApp(opts, settings=settings, handoff=handoff)
+    from burro.util.startup import started
+
+    started()
     code = app.run()
     if app.session_id and app.rollout is not None and app.rollout.exists():
         print(f"To continue this session: burro resume {app.session_id}")

@@ -9,6 +9,7 @@ from rich.markdown import Markdown
 from rich.text import Text
 
 from burro.protocol.common import FileChange, PlanStep, TokenUsage
+from burro.protocol.review import ReviewOutput
 from burro.util.display import strip_shell_wrapper, tool_arguments
 
 CODE_THEME = "monokai"
@@ -176,6 +177,12 @@ def tool_cell(
             Text(f"  └ {result} · {_duration(duration_ms)}  {first}{more}", style=f"dim {style}")
         )
     return Group(*parts)
+
+
+def review_cell(output: ReviewOutput) -> RenderableType:
+    from burro.review import to_markdown
+
+    return Markdown(to_markdown(output), code_theme=CODE_THEME)
 
 
 def notice(text: str, *, style: str = "dim") -> RenderableType:

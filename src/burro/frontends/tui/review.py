@@ -1,5 +1,5 @@
-"""/review [--base BRANCH | --commit SHA] [FOCUS…]: a review of the workspace in a child
-session, in the background; the findings appear in the chat as Markdown."""
+"""/review [--base BRANCH | --commit SHA] [FOCUS…]: the session's ``Review`` op (a
+read-only child session); the findings appear in the chat and join the conversation."""
 
 from __future__ import annotations
 
@@ -29,24 +29,19 @@ def parse_review_args(args: list[str]) -> tuple[Any, str]:
 
 
 async def review_command(app: BurroApp, args: list[str]) -> None:
-    from rich.markdown import Markdown
-
-    from burro.protocol.errors import BurroError
-    from burro.review import describe, run_review, to_markdown
+    from burro.protocol.ops import Review
 
     try:
         target, focus = parse_review_args(args)
     except ValueError as exc:
         app.chat.notice(f"■ {exc}", style="red")
         return
-    if app.settings is None:
-        app.chat.notice("■ /review needs a configured model", style="red")
+    if app.running:
+        app.chat.notice(
+            "■ a turn is running; wait for it (or press Esc), then /review", style="red"
+        )
         return
-    what = describe(target)
-    app.chat.notice(f"• reviewing {what} (read-only, in a separate session)…")
-    try:
-        run = await run_review(app.settings, target, focus=focus, env=app.env)
-    except BurroError as exc:
-        app.chat.notice(f"■ /review: {exc}", style="red")
-        return
-    app.chat.add(Markdown(to_markdown(run.output, title=what)))
+    # The session's Review op: progress and findings arrive as its events, and the
+    # findings join the conversation ("fix finding 2").
+    if app.submit(Review(target=target, focus=focus)):
+        app.running = True

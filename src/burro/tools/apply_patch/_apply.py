@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,13 +40,21 @@ class _Plan:
     remove: Path | None = None
 
 
+# Writes a file where the user sees it (the editor); False: write the disk instead.
+WriteThrough = Callable[[Path, bytes], bool]
+
+
 @dataclass(slots=True)
 class _Workspace:
-    """The files a patch sees. A dry run records writes in ``overlay`` instead of on disk."""
+    """The files a patch sees. A dry run records writes in ``overlay`` instead of on disk.
+    ``buffers`` are files as the user's editor holds them (read before the disk);
+    ``write_through`` sends writes to that editor."""
 
     cwd: Path
     dry_run: bool
     overlay: dict[str, bytes | None] = field(default_factory=dict)
+    buffers: dict[str, bytes] = field(default_factory=dict)
+    write_through: WriteThrough | None = None
 
     def path(self, rel: str) -> Path:
         return self.cwd / rel
@@ -59,6 +67,8 @@ class _Workspace:
         key = self._key(p)
         if key in self.overlay:
             return "missing" if self.overlay[key] is None else "file"
+        if key in self.buffers:
+            return "file"
         if self.overlay:
             parent = os.path.dirname(key)
             while parent != os.path.dirname(parent):
@@ -74,7 +84,8 @@ class _Workspace:
         return "dir" if stat.S_ISDIR(st.st_mode) else "other"
 
     def read(self, p: Path) -> bytes:
-        data = self.overlay.get(self._key(p))
+        key = self._key(p)
+        data = self.overlay.get(key, self.buffers.get(key))
         return data if data is not None else p.read_bytes()
 
     def mode(self, p: Path) -> int | None:
@@ -94,10 +105,11 @@ class _Workspace:
         if plan.write is not None:
             shown = change.move_path or change.path
             try:
-                _atomic_write(*plan.write)
+                self._write(*plan.write)
             except (OSError, ValueError) as exc:
                 raise _fail(f"Failed to write file {shown}: {_os_reason(exc)}", shown) from None
         if plan.remove is not None:
+            self.buffers.pop(self._key(plan.remove), None)
             try:
                 plan.remove.unlink()
             except (OSError, ValueError) as exc:
@@ -107,6 +119,12 @@ class _Workspace:
                 msg = f"Failed to remove original {change.path}: {_os_reason(exc)}"
                 # The destination was written: report that change as applied.
                 raise PatchApplyError(msg, path=change.path, applied=[change]) from None
+
+    def _write(self, target: Path, data: bytes, mode: int | None) -> None:
+        if self.write_through is not None and self.write_through(target, data):
+            self.buffers[self._key(target)] = data  # later operations see the editor's copy
+            return
+        _atomic_write(target, data, mode)
 
 
 def _atomic_write(target: Path, data: bytes, mode: int | None) -> None:
@@ -261,11 +279,15 @@ def _as_patch(patch: str | Patch) -> Patch:
     return parse_patch(patch) if isinstance(patch, str) else patch
 
 
-def preview_patch(text: str | Patch, *, cwd: Path) -> list[FileChange]:
+def preview_patch(
+    text: str | Patch, *, cwd: Path, buffers: dict[str, bytes] | None = None
+) -> list[FileChange]:
     """The changes ``text`` would make under ``cwd``, with diffs; nothing is written.
+    ``buffers``: files as the user's editor holds them, by absolute path.
 
     Raises PatchError exactly when applying would fail."""
-    return _run(_as_patch(text), _Workspace(Path(cwd), dry_run=True))
+    ws = _Workspace(Path(cwd), dry_run=True, buffers=_keyed(buffers))
+    return _run(_as_patch(text), ws)
 
 
 def summarize(changes: Sequence[FileChange]) -> str:
@@ -276,7 +298,28 @@ def summarize(changes: Sequence[FileChange]) -> str:
     return "\n".join(lines)
 
 
-def apply_patch(text: str | Patch, *, cwd: Path) -> PatchOutcome:
-    """Apply ``text`` under ``cwd``. Raises PatchError; earlier operations stay applied."""
-    changes = _run(_as_patch(text), _Workspace(Path(cwd), dry_run=False))
+def apply_patch(
+    text: str | Patch,
+    *,
+    cwd: Path,
+    buffers: dict[str, bytes] | None = None,
+    write_through: WriteThrough | None = None,
+) -> PatchOutcome:
+    """Apply ``text`` under ``cwd``. Raises PatchError; earlier operations stay applied.
+
+    ``buffers`` are read before the disk, and file contents are written through
+    ``write_through`` when it takes them (the user's editor); deletes, and the source
+    of a move, are always removed from the disk."""
+    ws = _Workspace(Path(cwd), dry_run=False, buffers=_keyed(buffers), write_through=write_through)
+    changes = _run(_as_patch(text), ws)
     return PatchOutcome(changes=changes, summary=summarize(changes))
+
+
+def _keyed(buffers: dict[str, bytes] | None) -> dict[str, bytes]:
+    return {os.path.normpath(os.path.abspath(k)): v for k, v in (buffers or {}).items()}
+
+
+def buffer_paths(patch: Patch, *, cwd: Path) -> list[Path]:
+    """The existing files ``patch`` reads (updates, deletes): those worth asking the
+    user's editor for."""
+    return [Path(cwd) / op.path for op in patch.operations if not isinstance(op, AddFile)]

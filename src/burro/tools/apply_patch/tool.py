@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from burro.protocol.events import PatchApplyBegin, PatchApplyEnd
 from burro.protocol.tools import ToolSpec
-from burro.tools.apply_patch._apply import apply_patch, preview_patch
-from burro.tools.apply_patch._parser import parse_patch
 from burro.tools.apply_patch.errors import PatchApplyError, PatchError
 from burro.tools.base import ToolBase, ToolContext, ToolError, ToolResult
+from burro.tools.files import FileAccess
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from burro.tools.apply_patch._apply import WriteThrough
+    from burro.tools.apply_patch._model import Patch
+
+# How long a write waits for the editor to confirm it (the patch runs in a worker
+# thread, which must never wait forever).
+EDITOR_WRITE_TIMEOUT_S = 60.0
 
 
 @functools.cache
 def _data(filename: str) -> str:
-    from importlib.resources import files
+    from pathlib import Path
 
-    return (files("burro.tools.apply_patch") / filename).read_text(encoding="utf-8")
+    return (Path(__file__).parent / filename).read_text(encoding="utf-8")
 
 
 def patch_text(payload: str) -> str:
@@ -77,11 +86,16 @@ class ApplyPatchTool(ToolBase):
         )
 
     async def run(self, payload: str, ctx: ToolContext) -> ToolResult:
+        # The engine loads on the first patch, not with the tool list at every start.
+        from burro.tools.apply_patch._apply import apply_patch, preview_patch
+        from burro.tools.apply_patch._parser import parse_patch
+
         text = patch_text(payload)
         tid, cid = ctx.turn_id, ctx.call_id
         try:
             patch = parse_patch(text)
-            changes = await asyncio.to_thread(preview_patch, patch, cwd=ctx.cwd)
+            buffers = await _buffers(patch, ctx)
+            changes = await asyncio.to_thread(preview_patch, patch, cwd=ctx.cwd, buffers=buffers)
         except PatchError as exc:
             message = f"apply_patch verification failed: {exc}"
             ctx.emit(PatchApplyBegin(turn_id=tid, call_id=cid, changes=[]))
@@ -100,9 +114,14 @@ class ApplyPatchTool(ToolBase):
                 )
             )
             return ToolResult(output=refusal, success=False, status="declined")
+        # Read again: the user may have typed in the editor while the gate waited.
+        buffers = await _buffers(patch, ctx)
+        write = _write_through(ctx.files, asyncio.get_running_loop())
         ctx.emit(PatchApplyBegin(turn_id=tid, call_id=cid, changes=changes))
         try:
-            outcome = await asyncio.to_thread(apply_patch, patch, cwd=ctx.cwd)
+            outcome = await asyncio.to_thread(
+                apply_patch, patch, cwd=ctx.cwd, buffers=buffers, write_through=write
+            )
         except PatchError as exc:
             applied = exc.applied if isinstance(exc, PatchApplyError) else []
             message = f"apply_patch failed: {exc}"
@@ -122,3 +141,36 @@ class ApplyPatchTool(ToolBase):
             )
         )
         return ToolResult(output=outcome.summary)
+
+
+async def _buffers(patch: Patch, ctx: ToolContext) -> dict[str, bytes]:
+    """The files the patch reads, as the user's editor holds them (unsaved edits
+    included); files the editor has no copy of are read from the disk."""
+    from burro.tools.apply_patch._apply import buffer_paths
+
+    out: dict[str, bytes] = {}
+    for path in buffer_paths(patch, cwd=ctx.cwd):
+        text = await ctx.files.read_text(path)
+        if text is not None:
+            out[str(path)] = text.encode("utf-8", "replace")
+    return out
+
+
+def _write_through(files: FileAccess, loop: asyncio.AbstractEventLoop) -> WriteThrough:
+    """Writes from the patch's worker thread, sent to ``files`` on the event loop."""
+
+    def write(path: Path, data: bytes) -> bool:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False  # not text an editor can hold: the disk takes it
+        future = asyncio.run_coroutine_threadsafe(files.write_text(path, text), loop)
+        try:
+            return future.result(timeout=EDITOR_WRITE_TIMEOUT_S)
+        except TimeoutError:
+            future.cancel()
+            raise OSError(
+                f"the editor did not confirm the write within {EDITOR_WRITE_TIMEOUT_S:g} s"
+            ) from None
+
+    return write

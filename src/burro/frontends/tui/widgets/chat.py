@@ -155,6 +155,8 @@ class ChatView(Vertical):
             return render.notice(f"■ {e.error.message}", style="red")
         if isinstance(e, ev.ContextCompacted):
             return render.notice("• context compacted", style="dim")
+        if isinstance(e, ev.ExitedReviewMode) and e.output is not None:
+            return render.review_cell(e.output)
         return None
 
     def handle(self, e: ev.Event) -> None:
@@ -253,7 +255,11 @@ class ChatView(Vertical):
             self.notice(f"■ {e.error.message}", style="red")
 
     def _other(self, e: ev.Event) -> None:
-        if isinstance(e, ev.Warning):
+        if isinstance(e, ev.EnteredReviewMode):
+            self.notice(f"• reviewing {e.hint} (read-only, in a separate session)…")
+        elif isinstance(e, ev.ExitedReviewMode) and e.output is not None:
+            self.add(render.review_cell(e.output))
+        elif isinstance(e, ev.Warning):
             self.notice(f"⚠ {e.message}", style="yellow")
         elif isinstance(e, ev.Error):
             self.notice(f"■ {e.error.message}", style="red")

@@ -1,5 +1,6 @@
-"""Reading the reviewer's answer: the Codex reviewer JSON, raw, inside code fences or
-inside prose. An answer with no such JSON is a clear error, never a crash."""
+"""Reading the reviewer's answer: the Codex reviewer JSON shape (``findings[].code_location
+.line_range``, ``overall_correctness``...), raw, inside code fences or inside prose. An
+answer with no such JSON is a clear error, never a crash."""
 
 from __future__ import annotations
 
@@ -12,20 +13,37 @@ from typing import Any
 import msgspec
 
 from burro.protocol.errors import BurroError
-from burro.review.findings import (
-    PRIORITY_NAMES,
-    Finding,
-    ReviewOutput,
-    Verdict,
-    WireFinding,
-    WireOutput,
-    bare_title,
-)
+from burro.protocol.review import PRIORITY_NAMES, Finding, ReviewOutput, Verdict, bare_title
 
 _FENCE = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\n(.*?)```", re.DOTALL)
 _TAG = re.compile(r"^\s*\[\s*[Pp]([0-3])\s*\]")
 _KEYS = ("findings", "overall_correctness", "overall_explanation")
 DEFAULT_CONFIDENCE = 0.5
+
+
+class WireRange(msgspec.Struct, kw_only=True):
+    start: int
+    end: int | None = None
+
+
+class WireLocation(msgspec.Struct, kw_only=True):
+    absolute_file_path: str
+    line_range: WireRange
+
+
+class WireFinding(msgspec.Struct, kw_only=True):
+    title: str
+    body: str = ""
+    confidence_score: float | None = None
+    priority: int | None = None
+    code_location: WireLocation | None = None
+
+
+class WireOutput(msgspec.Struct, kw_only=True):
+    findings: list[WireFinding] = msgspec.field(default_factory=list)
+    overall_correctness: str = ""
+    overall_explanation: str = ""
+    overall_confidence_score: float | None = None
 
 
 class ReviewParseError(BurroError):

@@ -1,35 +1,13 @@
-"""Which lines a change touches: the new-side lines of each hunk of a unified diff.
-A finding is "in the change" when its lines overlap a hunk; an inline comment is
-anchored inside one hunk (GitHub refuses lines outside the diff)."""
+"""Which lines a change touches: the new-side lines of each hunk of a unified diff, and
+findings set apart when they lie outside them."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-from burro.review.findings import Finding, ReviewOutput
+from burro.protocol.review import DiffScope, Finding, ReviewOutput
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
-
-
-@dataclass
-class DiffScope:
-    """file -> inclusive new-side line ranges of its hunks; file -> added lines."""
-
-    hunks: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
-    added: dict[str, set[int]] = field(default_factory=dict)
-
-    @property
-    def files(self) -> list[str]:
-        return sorted(self.hunks)
-
-    def anchor(self, finding: Finding) -> tuple[int, int] | None:
-        """The finding's line range clipped to the first hunk it overlaps, or None."""
-        for lo, hi in self.hunks.get(finding.file, ()):
-            start, end = max(lo, finding.start), min(hi, finding.end)
-            if start <= end:
-                return start, end
-        return None
 
 
 def _path(header: str) -> str | None:
@@ -42,8 +20,9 @@ def _path(header: str) -> str | None:
     return name[2:] if name.startswith("b/") else name
 
 
-def parse_diff(text: str) -> DiffScope:
-    scope = DiffScope()
+def _walk(text: str) -> tuple[dict[str, list[tuple[int, int]]], dict[str, set[int]]]:
+    hunks: dict[str, list[tuple[int, int]]] = {}
+    added: dict[str, set[int]] = {}
     current: str | None = None
     line_no = 0
     remaining = 0
@@ -58,21 +37,31 @@ def parse_diff(text: str) -> DiffScope:
                 count = int(m.group(2)) if m.group(2) is not None else 1
                 remaining = count
                 if count:
-                    scope.hunks.setdefault(current, []).append((line_no, line_no + count - 1))
+                    hunks.setdefault(current, []).append((line_no, line_no + count - 1))
             elif line.startswith("diff "):
                 current = None
             continue
         if current is None or line.startswith("\\"):
             continue
         if line.startswith("+"):
-            scope.added.setdefault(current, set()).add(line_no)
+            added.setdefault(current, set()).add(line_no)
             line_no += 1
             remaining -= 1
         elif line.startswith(" ") or line == "":
             line_no += 1
             remaining -= 1
         # "-" lines are old-side only
-    return scope
+    return hunks, added
+
+
+def parse_diff(text: str) -> DiffScope:
+    """The hunks of a unified diff (new side), per file."""
+    return DiffScope(hunks=_walk(text)[0])
+
+
+def added_lines(text: str) -> dict[str, set[int]]:
+    """file -> the new-side line numbers a unified diff adds."""
+    return _walk(text)[1]
 
 
 def confine(output: ReviewOutput, scope: DiffScope) -> ReviewOutput:

@@ -1,5 +1,6 @@
 """What a review looks at (uncommitted work, a branch against its base, a commit, a pull
-request range), the user message that starts it, and the diff its findings must lie in."""
+request range, free-form instructions), the user message that starts it, and the diff its
+findings must lie in."""
 
 from __future__ import annotations
 
@@ -9,9 +10,15 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import msgspec
-
 from burro.protocol.errors import BurroError
+from burro.protocol.review import (
+    BaseBranch,
+    Commit,
+    Custom,
+    Range,
+    ReviewTarget,
+    Uncommitted,
+)
 
 
 class ReviewTargetError(BurroError):
@@ -20,42 +27,14 @@ class ReviewTargetError(BurroError):
     code = "bad_request"
 
 
-class Uncommitted(msgspec.Struct, tag_field="type", tag="uncommitted", kw_only=True):
-    pass
-
-
-class BaseBranch(msgspec.Struct, tag_field="type", tag="base_branch", kw_only=True):
-    branch: str
-
-
-class Commit(msgspec.Struct, tag_field="type", tag="commit", kw_only=True):
-    sha: str
-    title: str | None = None
-
-
-class Range(msgspec.Struct, tag_field="type", tag="range", kw_only=True):
-    """A pull request: ``base..head`` (``since..head`` when only new commits count)."""
-
-    base: str
-    head: str
-    number: int = 0
-    title: str = ""
-    repo: str = ""
-    description: str = ""
-    since: str | None = None
-
-
-ReviewTarget = Uncommitted | BaseBranch | Commit | Range
-
-
 @cache
 def _templates() -> dict[str, str]:
-    text = resources.files("burro.review").joinpath("data", "review_targets.toml").read_text()
+    text = resources.files("burro.core").joinpath("data", "review_targets.toml").read_text()
     return {k: str(v) for k, v in tomllib.loads(text).items()}
 
 
 def review_data(name: str) -> str:
-    return resources.files("burro.review").joinpath("data", name).read_text(encoding="utf-8")
+    return resources.files("burro.core").joinpath("data", name).read_text(encoding="utf-8")
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -103,7 +82,16 @@ def describe(target: ReviewTarget) -> str:
             return f"commit {sha[:7]}" + (f": {title}" if title else "")
         case Range(number=number, since=since, head=head):
             return f"pull request #{number}" + (f" ({since[:7]}..{head[:7]})" if since else "")
+        case Custom(instructions=instructions):
+            first = instructions.strip().splitlines()[0] if instructions.strip() else ""
+            return first[:80] or "custom review"
     raise AssertionError(target)
+
+
+def check_target(target: ReviewTarget) -> None:
+    """Refuse a target that cannot start a review (before anything runs)."""
+    if isinstance(target, Custom) and not target.instructions.strip():
+        raise ReviewTargetError("the review instructions are empty; say what to review")
 
 
 def user_prompt(target: ReviewTarget, cwd: Path, *, focus: str = "", guidelines: str = "") -> str:
@@ -126,6 +114,8 @@ def user_prompt(target: ReviewTarget, cwd: Path, *, focus: str = "", guidelines:
                 new_only=t["pull_request_new_only"] if target.since else "",
                 description=f"\n\nThe author's description:\n{desc[:4000]}" if desc else "",
             )
+        case Custom(instructions=instructions):
+            text = instructions.strip()
     if focus.strip():
         text += t["focus"].format(focus=focus.strip())
     if guidelines.strip():
@@ -135,12 +125,14 @@ def user_prompt(target: ReviewTarget, cwd: Path, *, focus: str = "", guidelines:
 
 def target_diff(target: ReviewTarget, cwd: Path) -> str:
     """The unified diff of the change under review (new side = what findings point at)."""
-    from burro.core.api import GitError, workspace_diff
+    from burro.core.git import GitError, workspace_diff
 
     try:
         match target:
             case Uncommitted():
                 return workspace_diff(cwd)
+            case Custom():
+                return ""  # free-form: no diff bounds the findings
             case BaseBranch(branch=branch):
                 return workspace_diff(cwd, base=merge_base(cwd, branch))
             case Commit(sha=sha):

@@ -1,0 +1,157 @@
+"""The GitHub review bot inside `burro serve` (when the environment configures it): the
+webhook at /github/webhook answers signed deliveries only and needs no token, the review
+lands on the fake GitHub, `@burro fix` creates the task in-process, and every other
+route still needs the token. Without the configuration there is no webhook route."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.cloud.harness import Serve, SessionScripts, write_config
+from tests.fakes.github import FakeGitHub
+from tests.fakes.script import Text, Turn
+from tests.review.bot_kit import (
+    HEAD1,
+    OFF_BY_ONE,
+    REPO,
+    SECRET,
+    PullRequest,
+    answer,
+    comment_event,
+    deliver,
+    make_pull_request,
+    pr_event,
+    pr_object,
+    wait_for,
+)
+
+pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.fixture
+def pr(tmp_path: Path) -> PullRequest:
+    (tmp_path / "pr").mkdir()
+    return make_pull_request(tmp_path / "pr")
+
+
+@pytest.fixture
+def github(pr: PullRequest) -> Iterator[FakeGitHub]:
+    with FakeGitHub() as gh:
+        repo = gh.add_repo(REPO, pr.bare)
+        repo.permissions.update(maintainer="write", reader="read")
+        yield gh
+
+
+def _serve(
+    tmp_path: Path, temporal_address: str, *, env: dict[str, str], home: Path
+) -> tuple[Serve, SessionScripts]:
+    # Session 0 is the reviewer; any later one (the fix task) just answers.
+    fake = SessionScripts(lambda i: [answer(home, OFF_BY_ONE)] if i == 0 else [Turn([Text("ok")])])
+    fake.start()
+    write_config(home, fake.base_url)
+    serve = Serve(home, tmp_path, temporal_address, extra_env=env)
+    return serve.start(), fake
+
+
+def test_the_bot_runs_inside_serve_outside_the_token_gate(
+    tmp_path: Path, temporal_address: str, github: FakeGitHub, pr: PullRequest
+) -> None:
+    home = tmp_path / "home"
+    env = {
+        "BURRO_GITHUB_WEBHOOK_SECRET": SECRET,
+        "BURRO_GITHUB_TOKEN": github.token,
+        "BURRO_GITHUB_API_URL": github.url,
+    }
+    serve, fake = _serve(tmp_path, temporal_address, env=env, home=home)
+    hook = f"{serve.url}/github"
+    try:
+        head = pr.push(HEAD1, "work")
+        github.set_pull(REPO, pr_object(pr, head))
+        payload = pr_event(pr, head, "opened")
+        # Unsigned or badly signed: refused by the bot, no token involved either way.
+        assert deliver(hook, "pull_request", payload, signature=None).status_code == 401
+        bad = deliver(hook, "pull_request", payload, signature="sha256=" + "0" * 64)
+        assert bad.status_code == 401 and "signature" in bad.text
+        # A bearer token does not open the webhook either.
+        with_token = httpx.post(
+            f"{hook}/webhook",
+            content=json.dumps(payload).encode(),
+            headers={"authorization": f"Bearer {serve.token}", "x-github-event": "ping"},
+        )
+        assert with_token.status_code == 401
+        # Signed: acknowledged at once, reviewed by the in-process worker.
+        assert deliver(hook, "pull_request", payload, delivery="d1").status_code == 202
+        wait_for(lambda: len(github.repos[REPO].reviews) == 1, what="the review", timeout=90)
+        (review,) = github.repos[REPO].reviews
+        assert review["commit_id"] == head
+        assert [(c["path"], c["line"]) for c in review["comments"]] == [("calc.py", 3)]
+
+        # `@burro fix` creates the task on this very server (no HTTP hop, no token).
+        event = comment_event(pr, "@burro fix the loop bound", "maintainer")
+        assert deliver(hook, "issue_comment", event, delivery="f1").status_code == 202
+
+        def replied() -> bool:
+            return any("burro cloud apply" in c["body"] for c in github.repos[REPO].issue_comments)
+
+        wait_for(replied, what="the fix reply", timeout=60)
+        with serve.http() as c:
+            tasks = c.get("/api/tasks").json()["tasks"]
+        assert len(tasks) == 1 and tasks[0]["repo"] == str(pr.bare), tasks
+        reply = next(
+            c["body"] for c in github.repos[REPO].issue_comments if "burro cloud apply" in c["body"]
+        )
+        assert tasks[0]["id"] in reply
+
+        # Everything else still needs the token.
+        assert httpx.get(f"{serve.url}/api/tasks").status_code == 401
+        assert httpx.post(f"{serve.url}/api/tasks", json={}).status_code == 401
+        # Only the webhook is open under /github (no way around it into the API).
+        assert httpx.get(f"{hook}/webhook").status_code == 405
+        assert httpx.get(f"{hook}/../api/tasks").status_code in (401, 404)
+        assert httpx.get(f"{hook}/anything").status_code == 404
+    finally:
+        serve.stop()
+        fake.stop()
+    assert serve.proc is not None and serve.proc.returncode == 0, serve.log()
+
+
+def test_without_the_configuration_there_is_no_webhook_route(
+    tmp_path: Path, temporal_address: str
+) -> None:
+    home = tmp_path / "home"
+    serve, fake = _serve(tmp_path, temporal_address, env={}, home=home)
+    try:
+        # Behind the token like any unknown path, and not there with it either.
+        assert httpx.post(f"{serve.url}/github/webhook", content=b"{}").status_code == 401
+        with serve.http() as c:
+            assert c.post("/github/webhook", content=b"{}").status_code == 404
+    finally:
+        serve.stop()
+        fake.stop()
+    assert "/github" not in serve.log()
+
+
+def test_a_half_configured_bot_is_a_clear_error(tmp_path: Path, temporal_address: str) -> None:
+    import subprocess
+
+    from tests.cloud.harness import BURRO, cloud_env
+
+    home = tmp_path / "home"
+    write_config(home, "http://127.0.0.1:9/v1")
+    env = {**cloud_env(home), "BURRO_GITHUB_WEBHOOK_SECRET": SECRET}
+    out = subprocess.run(
+        [str(BURRO), "serve", "--temporal-address", temporal_address],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert out.returncode == 1
+    assert "GitHub bot" in out.stderr and "BURRO_GITHUB_TOKEN" in out.stderr
