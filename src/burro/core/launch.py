@@ -20,7 +20,7 @@ from burro.core.handle import SessionHandle
 from burro.core.rollout import EventLine, RolloutWriter, SessionMeta, decode_lines, now_iso
 from burro.core.session import Session
 from burro.core.sessions import find_session
-from burro.core.state import SessionOptions, SessionState, build_tools
+from burro.core.state import SessionOptions, SessionState, build_tools, prepare_sandbox
 from burro.core.store import FileRolloutStore, RolloutStore
 from burro.models import ModelClient
 from burro.protocol.events import EventEnvelope, SessionConfigured
@@ -95,6 +95,7 @@ async def start_session(
     buffers; the sandbox and approvals still decide what may be written)."""
     options = options or SessionOptions()
     env = dict(os.environ if env is None else env)
+    prepare_sandbox(settings)  # root's sandbox view builds while the rest starts
     if client is None:
         _check_key(settings, env)
         settings = await _learn_local_window(settings, env)

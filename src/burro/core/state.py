@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -40,6 +41,25 @@ from burro.tools import DiskFiles, FileAccess, ProcessManager, Tool, ToolContext
 if TYPE_CHECKING:
     from burro.models.usage import UsageEstimator
     from burro.tools.mcp import McpManager
+
+
+def _policy(s: Settings, mode: SandboxMode) -> SandboxPolicy:
+    return policy_for(
+        mode,
+        cwd=s.cwd,
+        writable_roots=s.writable_roots,
+        add_dirs=s.add_dirs,
+        network_access=s.network_access,
+        burro_home=s.burro_home,
+    )
+
+
+def prepare_sandbox(settings: Settings) -> None:
+    """Start what the session's sandbox prepares in the background (root's id-mapped
+    view) as early as possible; ``configure_sandbox`` picks it up. Errors are left for
+    ``configure_sandbox`` to report."""
+    with contextlib.suppress(SandboxError):
+        make_sandbox(_policy(settings, settings.sandbox_mode))
 
 
 @dataclass(kw_only=True)
@@ -166,14 +186,7 @@ class SessionState:
         ``wait=False`` lets what the sandbox prepares in the background (root's id-mapped
         view) run on; ``sandbox_ready()`` collects it."""
         s = self.settings
-        self.policy = policy_for(
-            self.sandbox_mode,
-            cwd=s.cwd,
-            writable_roots=s.writable_roots,
-            add_dirs=s.add_dirs,
-            network_access=s.network_access,
-            burro_home=s.burro_home,
-        )
+        self.policy = _policy(s, self.sandbox_mode)
         try:
             self.sandbox = make_sandbox(self.policy)
             if wait:
