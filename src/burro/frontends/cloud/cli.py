@@ -97,7 +97,7 @@ def serve_command(
         from burro.frontends.cloud.server import ServeError, ServeOptions, serve
 
         try:
-            notifier = resolve(_home(), os.environ, url=kw["notify_url"], fmt=kw["notify_format"])
+            notifier = resolve(os.environ, url=kw["notify_url"], fmt=kw["notify_format"])
         except ConfigError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
