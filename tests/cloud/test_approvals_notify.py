@@ -199,3 +199,17 @@ def test_a_bad_cloud_notify_table_is_one_line_naming_the_key(
     (line,) = out.stderr.splitlines()
     assert line.startswith("error: ") and key in line, line
     assert not (home / "serve").exists()  # nothing was started
+
+
+@SQLITE_ONLY
+def test_a_separate_worker_notifies_from_the_table(make_serve, hook) -> None:
+    serve, _ = make_serve(
+        lambda i: steps(final="worked elsewhere"),
+        "--no-worker",
+        config=f'\n[cloud.notify]\nwebhook = "{_url(hook)}"\non = ["completed"]\n',
+    )
+    serve.start_worker()  # same $BURRO_HOME: it reads the same config.toml
+    task_id = serve.submit("hello")
+    assert serve.wait(task_id).returncode == 0, serve.log()
+    (post,) = [json.loads(body) for _, body in hook.posts]
+    assert post["event"] == "task.completed" and post["message"] == "worked elsewhere"

@@ -97,7 +97,7 @@ def serve_command(
         from burro.frontends.cloud.server import ServeError, ServeOptions, serve
 
         try:
-            notifier = resolve(_home(), os.environ, url=kw["notify_url"], fmt=kw["notify_format"])
+            notifier = resolve(os.environ, url=kw["notify_url"], fmt=kw["notify_format"])
         except ConfigError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
@@ -417,7 +417,12 @@ def cloud_pull(ctx: click.Context, task_id: str, attempt: int, no_apply: bool) -
 
 @cloud_group.command("attach")
 @click.argument("task_id")
-@click.option("--attempt", default=1, type=click.IntRange(min=1), help="Which attempt to show.")
+@click.option(
+    "--attempt",
+    default=1,
+    type=click.IntRange(min=1),
+    help="The attempt the UI shows and talks to.",
+)
 @click.option(
     "--lines",
     is_flag=True,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("burro.cloud")
@@ -84,7 +83,6 @@ class Notifier:
 
 
 def resolve(
-    home: Path,
     env: Mapping[str, str],
     *,
     url: str | None,
@@ -93,9 +91,9 @@ def resolve(
 ) -> Notifier | None:
     """`--notify URL` / `--notify-format F` over `[cloud.notify]` over ``fallback``
     (a worker's: the local serve's). A bad table is a one-line ConfigError."""
-    from burro.config import load_settings
+    from burro.config import burro_home, load_settings
 
-    table = load_settings(cwd=home, env=env).cloud_notify
+    table = load_settings(cwd=burro_home(env), env=env).cloud_notify
     base = Notifier(table.webhook, table.format, tuple(table.on)) if table is not None else fallback
     if url is None:
         if base is None or fmt is None:

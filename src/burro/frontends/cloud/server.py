@@ -283,7 +283,7 @@ async def run_worker(
             home=home,
             slots=slots,
             task_queue=queue,
-            notifier=_worker_notifier(home, info, notify_url, notify_format),
+            notifier=_worker_notifier(info, notify_url, notify_format),
         )
         run = asyncio.create_task(worker.run())
         _say(f"burro worker: {slots} slot(s) on {address}")
@@ -299,9 +299,7 @@ async def run_worker(
     return 0
 
 
-def _worker_notifier(
-    home: Path, info: ServeInfo | None, url: str | None, fmt: str | None
-) -> Notifier | None:
+def _worker_notifier(info: ServeInfo | None, url: str | None, fmt: str | None) -> Notifier | None:
     from burro.config import ConfigError
     from burro.frontends.cloud.notify import ALL_KINDS, resolve
 
@@ -309,6 +307,6 @@ def _worker_notifier(
     if info is not None and info.notify_url:
         local = Notifier(info.notify_url, info.notify_format, tuple(info.notify_on or ALL_KINDS))
     try:
-        return resolve(home, os.environ, url=url, fmt=fmt, fallback=local)
+        return resolve(os.environ, url=url, fmt=fmt, fallback=local)
     except ConfigError as exc:
         raise ServeError(str(exc)) from exc

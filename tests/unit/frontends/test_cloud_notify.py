@@ -1,0 +1,56 @@
+"""Which webhook a server or worker uses: `--notify` over `[cloud.notify]` over the local
+serve's; and a webhook URL never shows in a repr or a log line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from burro.frontends.cloud.notify import Notifier, redact, resolve
+
+
+def _home(tmp_path: Path, table: str = "") -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text(table, encoding="utf-8")
+    return home
+
+
+def _env(home: Path) -> dict[str, str]:
+    return {"BURRO_HOME": str(home)}
+
+
+def test_no_table_no_flag_is_no_notifier_or_the_fallback(tmp_path: Path) -> None:
+    home = _home(tmp_path)
+    assert resolve(_env(home), url=None, fmt=None) is None
+    local = Notifier("http://serve.local/hook", "ntfy", ("failed",))
+    assert resolve(_env(home), url=None, fmt=None, fallback=local) == local
+
+
+def test_the_table_then_the_flags_win(tmp_path: Path) -> None:
+    home = _home(
+        tmp_path,
+        '[cloud.notify]\nwebhook = "https://ntfy.sh/topic"\nformat = "ntfy"\non = ["failed"]\n',
+    )
+    fallback = Notifier("http://other/hook")
+    table = resolve(_env(home), url=None, fmt=None, fallback=fallback)
+    assert table == Notifier("https://ntfy.sh/topic", "ntfy", ("failed",))
+    assert resolve(_env(home), url=None, fmt="json") == Notifier(
+        "https://ntfy.sh/topic", "json", ("failed",)
+    )
+    # --notify URL replaces the webhook; the table's format and filter still apply.
+    assert resolve(_env(home), url="http://flag/hook", fmt=None) == Notifier(
+        "http://flag/hook", "ntfy", ("failed",)
+    )
+
+
+def test_the_filter_maps_statuses() -> None:
+    only_approvals = Notifier("http://x/", on=("approval",))
+    assert only_approvals.wants("waiting_approval")
+    assert not only_approvals.wants("completed") and not only_approvals.wants("failed")
+
+
+def test_secrets_in_the_url_are_not_shown() -> None:
+    url = "https://user:pa55@ntfy.example:8443/s3cret-topic?auth=tok3n"
+    assert redact(url) == "https://ntfy.example:8443/…"
+    shown = repr(Notifier(url))
+    assert "pa55" not in shown and "s3cret" not in shown and "tok3n" not in shown
