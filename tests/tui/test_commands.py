@@ -214,3 +214,20 @@ async def test_bad_config_shows_the_error_not_a_traceback(repo: Path, burro_home
         await wait_for(lambda: isinstance(app.screen, SetupScreen))
         text = plain(app, app.screen.body)
     assert "unknown model_provider `nowhere`" in text
+
+
+async def test_no_color_draws_notices_and_answers(
+    make_app: AppFactory, server: FakeModelServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # NO_COLOR makes Textual draw through its monochrome filter, which failed on the
+    # transcript's unstyled blank lines: the first notice crashed the UI.
+    monkeypatch.setenv("NO_COLOR", "1")
+    server.add_turns(Turn([Text("answer in monochrome")]))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(app, pilot, "/nosuch")
+        await wait_for(lambda: "unknown command /nosuch" in app.chat.text())
+        await send(app, pilot, "hello")
+        await wait_for(lambda: "answer in monochrome" in app.chat.text() and not app.running)
+        await pilot.pause()
+        assert app.is_running

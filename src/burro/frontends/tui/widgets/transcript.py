@@ -94,8 +94,9 @@ class Transcript(ScrollView):
         console = self.app.console
         options = console.options.update_width(width)
         lines = list(Segment.split_lines(console.render(renderable, options)))
-        strips = [Strip(line).simplify() for line in lines] or [Strip.blank(width)]
-        strips.append(Strip.blank(width))  # a blank line between items
+        # Every segment gets a style: Textual's NO_COLOR filter fails on a bare segment.
+        strips = [Strip(_styled(line)).simplify() for line in lines] or [_blank(width)]
+        strips.append(_blank(width))  # a blank line between items
         return strips
 
     def on_resize(self) -> None:
@@ -113,6 +114,19 @@ class Transcript(ScrollView):
         if 0 <= index < len(self._lines):
             return self._lines[index].crop_extend(0, width, self.rich_style)
         return Strip.blank(width, self.rich_style)
+
+
+def _blank(width: int) -> Strip:
+    from rich.style import Style
+
+    return Strip.blank(width, Style.null())
+
+
+def _styled(line: list[Segment]) -> list[Segment]:
+    from rich.style import Style
+
+    null = Style.null()
+    return [seg if seg.style is not None else Segment(seg.text, null, seg.control) for seg in line]
 
 
 def _marker(width: int) -> Strip:
