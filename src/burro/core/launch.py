@@ -100,7 +100,8 @@ async def start_session(
         settings = await _learn_local_window(settings, env)
 
     restored: Restored | None = None
-    if resume is not None or (store is not None and _has_lines(store)):
+    held = _read_once(store) if resume is None and store is not None else None
+    if resume is not None or held is not None:
         if store is None:
             path = find_session(settings.burro_home, resume or "")
             # Lock first (SessionLocked if another process continues it), then read: the
@@ -113,7 +114,7 @@ async def start_session(
                     store.close()
                 raise
         else:
-            restored = restore(store)
+            restored = restore(held if held is not None else store)
         session_id = restored.meta.id
     else:
         session_id = str(uuid.uuid4())
@@ -262,8 +263,15 @@ async def _learn_local_window(settings: Settings, env: Mapping[str, str]) -> Set
     return dataclasses.replace(settings, model_info=info, warnings=(*notes, note))
 
 
-def _has_lines(store: RolloutStore) -> bool:
-    return any(line.strip() for line in store.read())
+def _read_once(store: RolloutStore) -> RolloutStore | None:
+    """What ``store`` holds, read once, to restore from; None when it holds nothing (a
+    new session). A store may be a database: its history is not read twice."""
+    from burro.core.store import MemoryRolloutStore
+
+    lines = list(store.read())
+    if not any(line.strip() for line in lines):
+        return None
+    return MemoryRolloutStore(lines, location=store.location)
 
 
 def fork_session(settings: Settings, source: str) -> tuple[str, Path]:
