@@ -28,6 +28,8 @@ from burro.protocol.events import EventEnvelope, SessionConfigured
 from burro.tools import FileAccess, Tool
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from burro.tools.mcp import McpManager
 
 
@@ -83,6 +85,7 @@ async def start_session(
     instructions: str | None = None,
     tools: Sequence[str | Tool] | None = None,
     files: FileAccess | None = None,
+    client_factory: Callable[[Settings], ModelClient] | None = None,
 ) -> SessionHandle:
     """Start a new session, or continue ``resume`` (an id, id prefix or rollout path;
     or, with ``store``, the session the store holds) with its exact history.
@@ -92,7 +95,10 @@ async def start_session(
     inject a scripted model); ``store`` replaces the session file; ``instructions`` and
     ``tools`` give the session its own base instructions and tool list (review);
     ``files`` is where tools read and write files when not the disk (an editor's
-    buffers; the sandbox and approvals still decide what may be written)."""
+    buffers; the sandbox and approvals still decide what may be written).
+    ``client_factory`` opens the client for given settings, at the start (unless
+    ``client`` is given) and on a switch to another provider; by default burro opens
+    the provider's HTTP client."""
     options = options or SessionOptions()
     env = dict(os.environ if env is None else env)
     if client is None:
@@ -128,11 +134,12 @@ async def start_session(
     if rollout is not None and restored is None:
         rollout.meta(new_meta(settings, session_id))
 
+    open_for = client_factory or (lambda s: _open_client(s, env, session_id))
     state = SessionState(
         settings=settings,
         session_id=session_id,
         instructions=instructions if instructions is not None else base_instructions(),
-        client=client or _open_client(settings, env, session_id),
+        client=client or open_for(settings),
         registry=build_tools(settings, tools),
         emit=lambda _ev: None,
         rollout=rollout,
@@ -145,7 +152,7 @@ async def start_session(
     if files is not None:
         state.files = files
     if client is None:
-        state.client_factory = lambda s: _open_client(s, env, session_id)
+        state.client_factory = open_for
     state.tool_names = tuple(tools) if tools is not None else None
     state.approval_policy = settings.approval_policy
     state.sandbox_mode = settings.sandbox_mode
