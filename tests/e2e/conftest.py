@@ -50,6 +50,20 @@ def run_exec(
     return run_burro(["exec", *args], cwd=cwd, home=home, timeout=timeout, stdin=stdin)
 
 
+def start_exec(args: list[str], *, cwd: Path, home: Path) -> subprocess.Popen[str]:
+    """The real `burro exec ARGS` in the background: stdin is /dev/null, stdout and
+    stderr are pipes (text)."""
+    return subprocess.Popen(
+        [str(BURRO), "exec", *args],
+        cwd=cwd,
+        env=burro_env(home),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def run_burro(
     args: list[str], *, cwd: Path, home: Path, timeout: float = 60, stdin: str | None = None
 ) -> ExecResult:
