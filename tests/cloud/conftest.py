@@ -61,12 +61,17 @@ def make_serve(
     started: list[tuple[Serve, SessionScripts]] = []
 
     def make(
-        make_script: Callable[[int], list[Turn]], *args: str, own_temporal: bool = False
+        make_script: Callable[[int], list[Turn]],
+        *args: str,
+        own_temporal: bool = False,
+        config: str = "",
     ) -> tuple[Serve, SessionScripts]:
         fake = SessionScripts(make_script)
         fake.start()
         home = tmp_path / "home"
         write_config(home, fake.base_url)
+        with (home / "config.toml").open("a", encoding="utf-8") as fh:
+            fh.write(config)  # extra tables, e.g. [cloud.notify]
         serve = Serve(home, committed_repo, None if own_temporal else temporal_address)
         serve.extra = list(database_args)
         if own_temporal:

@@ -96,7 +96,9 @@ def _run_tui(prompt: str | None, kw: dict[str, Any], **resume: Any) -> None:
         images=list(kw.get("images") or ()),
         **resume,
     )
-    sys.exit(run_tui(opts))
+    from burro.cli._compose import cloud_handoff
+
+    sys.exit(run_tui(opts, handoff=cloud_handoff))
 
 
 @click.group(
@@ -116,7 +118,10 @@ def main(ctx: click.Context, /, **kw: Any) -> None:
     if ctx.invoked_subcommand is None:
         _run_tui(None, kw)
     else:
+        from burro.cli._compose import ATTACH_UI, open_attached
+
         ctx.obj = kw
+        ctx.meta[ATTACH_UI] = open_attached  # `burro cloud attach` (see _compose)
 
 
 @main.command("tui", hidden=True)
@@ -264,4 +269,3 @@ def sandbox_cmd(argv: tuple[str, ...]) -> None:
     from burro.sandbox.cli import main as run
 
     sys.exit(run(list(argv)))
-

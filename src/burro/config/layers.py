@@ -52,6 +52,25 @@ class ShellConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     max_sessions: int = 16
 
 
+class CloudNotify(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    """``[cloud.notify]``: the task server's webhook (``notify`` itself is Codex's program
+    hook, a list, so the table lives under ``cloud``)."""
+
+    webhook: str
+    format: Literal["json", "ntfy"] = "json"
+    on: tuple[Literal["completed", "failed", "approval"], ...] = ("completed", "failed", "approval")
+
+    def __post_init__(self) -> None:
+        if not self.webhook.startswith(("http://", "https://")):
+            raise ValueError("`webhook` must be an http:// or https:// URL")
+
+
+class CloudConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """``[cloud]``: settings of `burro serve` and `burro worker`."""
+
+    notify: CloudNotify | None = None
+
+
 class Layer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     """Keys allowed at the top level of config.toml and inside ``[profiles.NAME]``."""
 
@@ -80,6 +99,7 @@ class Layer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defau
     shell_environment_policy: ShellEnvironmentPolicy | None = None
     shell: ShellConfig | None = None
     mcp_servers: dict[str, McpServerConfig] = {}
+    cloud: CloudConfig | None = None
 
 
 class ConfigFile(Layer, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):

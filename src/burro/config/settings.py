@@ -16,6 +16,7 @@ import msgspec
 from burro.config.catalog import builtin_providers, model_info, provider_from_table
 from burro.config.errors import ConfigError
 from burro.config.layers import (
+    CloudNotify,
     ConfigFile,
     Layer,
     RuleConfig,
@@ -77,6 +78,8 @@ class Settings:
     provider_tables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # [mcp_servers], enabled or not, by name.
     mcp_servers: Mapping[str, McpServerConfig] = field(default_factory=dict)
+    # [cloud.notify]: the task server's webhook.
+    cloud_notify: CloudNotify | None = None
 
     @property
     def context_window(self) -> int:
@@ -233,6 +236,7 @@ def load_settings(
         warnings=tuple(warnings),
         provider_tables=tables,
         mcp_servers=dict(layer.mcp_servers),
+        cloud_notify=layer.cloud.notify if layer.cloud else None,
     )
 
 

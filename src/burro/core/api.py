@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from burro.config import Settings
 from burro.core.archive import archive_session, delete_session
@@ -16,16 +17,6 @@ from burro.core.files import FileIndex
 from burro.core.git import GitError, apply_diff, branch_name, in_git_repo, workspace_diff
 from burro.core.handle import SessionHandle, TaskResult, TaskStatus
 from burro.core.launch import fork_session, start_session
-from burro.core.review_diff import added_lines, confine, parse_diff
-from burro.core.review_guidelines import review_guidelines
-from burro.core.review_parse import ReviewParseError, parse_review
-from burro.core.review_targets import ReviewTargetError, describe
-from burro.core.review_task import (
-    NOTHING_TO_REVIEW,
-    ReviewFailed,
-    change_under_review,
-    nothing_to_review,
-)
 from burro.core.sessions import SessionInfo, find_session, last_session, list_sessions
 from burro.core.state import SessionOptions
 from burro.core.store import FileRolloutStore, MemoryRolloutStore, RolloutStore
@@ -34,6 +25,38 @@ from burro.models import ModelClient
 from burro.protocol.events import Event
 from burro.protocol.mcp import McpServerStatus
 from burro.tools import DiskFiles, FileAccess
+from burro.util.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from burro.core.review_diff import added_lines, confine, parse_diff
+    from burro.core.review_guidelines import review_guidelines
+    from burro.core.review_parse import ReviewParseError, parse_review
+    from burro.core.review_targets import ReviewTargetError, describe
+    from burro.core.review_task import (
+        NOTHING_TO_REVIEW,
+        ReviewFailed,
+        change_under_review,
+        nothing_to_review,
+    )
+
+# The pieces of a review load when a front end first asks for one (PEP 562), not with
+# every session.
+_REVIEW_PARTS = {
+    "added_lines": "burro.core.review_diff",
+    "confine": "burro.core.review_diff",
+    "parse_diff": "burro.core.review_diff",
+    "review_guidelines": "burro.core.review_guidelines",
+    "ReviewParseError": "burro.core.review_parse",
+    "parse_review": "burro.core.review_parse",
+    "ReviewTargetError": "burro.core.review_targets",
+    "describe": "burro.core.review_targets",
+    "NOTHING_TO_REVIEW": "burro.core.review_task",
+    "ReviewFailed": "burro.core.review_task",
+    "change_under_review": "burro.core.review_task",
+    "nothing_to_review": "burro.core.review_task",
+}
+
+__getattr__ = lazy_exports(__name__, _REVIEW_PARTS)
 
 __all__ = [
     "NOTHING_TO_REVIEW",

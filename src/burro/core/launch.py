@@ -17,7 +17,6 @@ from burro.core.context import base_instructions, initial_context
 from burro.core.errors import CoreError
 from burro.core.git import head
 from burro.core.handle import SessionHandle
-from burro.core.reconstruct import Restored, restore
 from burro.core.rollout import EventLine, RolloutWriter, SessionMeta, decode_lines, now_iso
 from burro.core.session import Session
 from burro.core.sessions import find_session
@@ -30,6 +29,7 @@ from burro.tools import FileAccess, Tool
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from burro.core.reconstruct import Restored
     from burro.tools.mcp import McpManager
 
 
@@ -108,6 +108,8 @@ async def start_session(
     restored: Restored | None = None
     held = _read_once(store) if resume is None and store is not None else None
     if resume is not None or held is not None:
+        from burro.core.reconstruct import restore  # resumes only
+
         if store is None:
             path = find_session(settings.burro_home, resume or "")
             # Lock first (SessionLocked if another process continues it), then read: the
@@ -283,6 +285,7 @@ def _read_once(store: RolloutStore) -> RolloutStore | None:
 
 def fork_session(settings: Settings, source: str) -> tuple[str, Path]:
     """Copy another session's history into a new session file; returns (id, path)."""
+    from burro.core.reconstruct import restore
     from burro.core.rollout import read_lines, rollout_path
 
     source_path = find_session(settings.burro_home, source)

@@ -10,11 +10,8 @@ import contextlib
 import uuid
 
 from burro.core.bus import EventBus
-from burro.core.compact_task import run_compaction
 from burro.core.context import permissions_message
 from burro.core.errors import CoreError, SteerRefused
-from burro.core.review_task import run_review_turn
-from burro.core.snapshot import restore_snapshot, take_snapshot
 from burro.core.state import SessionState
 from burro.core.store import RolloutWriteError
 from burro.core.turn import Turn
@@ -256,6 +253,8 @@ class Session:
         st = self.state
         try:
             if st.options.undo_snapshots:
+                from burro.core.snapshot import take_snapshot
+
                 st.snapshot = await asyncio.to_thread(take_snapshot, st.settings.cwd)
             await turn.run()
         except asyncio.CancelledError:
@@ -272,6 +271,8 @@ class Session:
     async def _review(self, op: Review) -> None:
         turn_id = _turn_id()
         try:
+            from burro.core.review_task import run_review_turn  # loaded by the first review
+
             await run_review_turn(self.state, turn_id=turn_id, op=op)
         except asyncio.CancelledError:
             raise
@@ -292,6 +293,8 @@ class Session:
             )
             return
         root, tree = st.snapshot
+        from burro.core.snapshot import restore_snapshot
+
         result = await asyncio.to_thread(restore_snapshot, root, tree)
         if result.success and result.restored:
             st.snapshot = None
@@ -352,6 +355,8 @@ class Session:
         self._publish(TurnStarted(turn_id=turn_id, model_context_window=st.settings.context_window))
         try:
             prompt = Turn(st, turn_id=turn_id, op=UserTurn(items=[])).prompt()
+            from burro.core.compact_task import run_compaction  # loaded when first needed
+
             await run_compaction(
                 st, turn_id=turn_id, prompt=prompt, tokens=st.context_tokens(), automatic=False
             )

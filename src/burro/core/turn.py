@@ -8,7 +8,6 @@ import contextlib
 import time
 from typing import Any
 
-from burro.core.compact_task import run_compaction
 from burro.core.context import data_text
 from burro.core.errors import AbortTurn, TurnFailedError
 from burro.core.state import SessionState
@@ -41,7 +40,6 @@ from burro.protocol.items import (
 )
 from burro.protocol.model import Completed, ItemDone, Prompt, ReasoningDelta, TextDelta
 from burro.protocol.ops import UserTurn
-from burro.util.backoff import backoff_delay
 
 # How many times one turn asks the model to continue an answer cut by the output limit.
 MAX_CONTINUATIONS = 3
@@ -153,6 +151,8 @@ class Turn:
         if not manual and tokens < st.compact_limit():
             return
         st.compact_requested = False
+        from burro.core.compact_task import run_compaction  # loaded when first needed
+
         await run_compaction(
             st, turn_id=self.turn_id, prompt=self.prompt(), tokens=tokens, automatic=not manual
         )
@@ -187,6 +187,8 @@ class Turn:
                     # when it says so, compact, then retry once.
                     compacted = True
                     st.learn_context_window(exc.context_window)
+                    from burro.core.compact_task import run_compaction
+
                     await run_compaction(
                         st,
                         turn_id=self.turn_id,
@@ -207,6 +209,8 @@ class Turn:
                         )
                     ) from exc
                 attempt += 1
+                from burro.util.backoff import backoff_delay  # loaded by the first retry
+
                 delay = backoff_delay(
                     attempt, base_ms=provider.retry_base_delay_ms, retry_after=exc.retry_after
                 )

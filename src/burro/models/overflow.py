@@ -46,9 +46,7 @@ _HINTS = (
 # A max_tokens request larger than what is left (vLLM): compaction would not help.
 # Patterns are strings: ``re`` compiles (and caches) them on first use, when a provider
 # reports an error, not at every start.
-_OUTPUT_TOO_LARGE = (
-    r"'?max_(?:completion_)?tokens'?(?: or '?max_completion_tokens'?)? is too large"
-)
+_OUTPUT_TOO_LARGE = r"'?max_(?:completion_)?tokens'?(?: or '?max_completion_tokens'?)? is too large"
 
 _WINDOW = (
     r"available context size \((\d+) tokens?\)",

@@ -75,10 +75,11 @@ _SERVE_OPTIONS: list[Callable[[F], F]] = [
         "--notify",
         "notify_url",
         metavar="URL",
-        help="Webhook called when a task finishes, fails or waits for an approval.",
+        help="Webhook called when a task finishes, fails or waits for an approval "
+        "(overrides [cloud.notify] in config.toml).",
     ),
     click.option(
-        "--notify-format", type=click.Choice(["json", "ntfy"]), default="json", show_default=True
+        "--notify-format", type=click.Choice(["json", "ntfy"]), help="json (default) or ntfy."
     ),
     click.option("--task-queue", default="burro-tasks", hidden=True),
 ]
@@ -91,8 +92,15 @@ def serve_command(
 
     def serve_cmd(**kw: Any) -> None:
         """Start the task server: Temporal dev server, task store, a worker and the HTTP API."""
+        from burro.config import ConfigError
+        from burro.frontends.cloud.notify import resolve
         from burro.frontends.cloud.server import ServeError, ServeOptions, serve
 
+        try:
+            notifier = resolve(_home(), os.environ, url=kw["notify_url"], fmt=kw["notify_format"])
+        except ConfigError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
         opts = ServeOptions(
             home=_home(),
             host=kw["host"],
@@ -104,8 +112,7 @@ def serve_command(
             no_worker=kw["no_worker"],
             heartbeat_s=kw["heartbeat_timeout"],
             task_queue=kw["task_queue"],
-            notify_url=kw["notify_url"],
-            notify_format=kw["notify_format"],
+            notifier=notifier,
         )
         if extend is not None:
             extend(opts)
@@ -241,12 +248,9 @@ def cloud_exec(ctx: click.Context, /, prompt: str, **kw: Any) -> None:
         setup=setup,
         config=list(kw["overrides"]),
     )
-    if kw["from_session"]:
-        from burro.frontends.cloud.handoff import session_lines
+    from burro.frontends.cloud.handoff import hand_over
 
-        spec["session_rollout"] = session_lines(_home(), kw["from_session"])
-    created = _api(ctx).call("POST", "/api/tasks", json=spec).json()
-    click.echo(created["id"])
+    click.echo(hand_over(_api(ctx), _home(), session=kw["from_session"], spec=spec))
 
 
 @cloud_group.command("list")
@@ -413,10 +417,27 @@ def cloud_pull(ctx: click.Context, task_id: str, attempt: int, no_apply: bool) -
 
 @cloud_group.command("attach")
 @click.argument("task_id")
+@click.option("--attempt", default=1, type=click.IntRange(min=1), help="Which attempt to show.")
+@click.option(
+    "--lines",
+    is_flag=True,
+    help="Line mode (also used when stdin or stdout is not a terminal).",
+)
 @click.pass_context
 @_guard
-def cloud_attach(ctx: click.Context, task_id: str) -> None:
-    """Follow a task live; typed lines are follow-ups, Ctrl-C interrupts the turn."""
+def cloud_attach(ctx: click.Context, task_id: str, attempt: int, lines: bool) -> None:
+    """The terminal UI on a task: its events live, typing sends a follow-up, Esc
+    interrupts the turn, approvals are answered in a dialog. Quitting leaves it running."""
     from burro.frontends.cloud.attach import attach
 
-    sys.exit(attach(_api(ctx), task_id))
+    api = _api(ctx)
+    # The full-screen UI is another front end: the CLI hands it in (burro.cli._compose).
+    open_ui = ctx.meta.get("burro.attach_ui")
+    if not lines and open_ui is not None and sys.stdin.isatty() and sys.stdout.isatty():
+        from burro.frontends.cloud.remote import RemoteSession
+
+        session = RemoteSession.connect(api, task_id, attempt=attempt)
+        code = open_ui(session, intro=session.intro())
+        click.echo(f"detached; the task keeps running (burro cloud attach {task_id})", err=True)
+        sys.exit(code)
+    sys.exit(attach(api, task_id))

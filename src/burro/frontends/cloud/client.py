@@ -57,11 +57,7 @@ class Api:
         except httpx.HTTPError as exc:
             raise CloudError(f"cannot reach {self.url}: {exc}") from exc
         if resp.status_code >= 400:
-            try:
-                message = resp.json().get("error") or resp.text
-            except ValueError:
-                message = resp.text
-            raise CloudError(f"server said ({resp.status_code}): {message}")
+            raise CloudError(error_text(resp))
         return resp
 
     def events(
@@ -74,23 +70,16 @@ class Api:
         last = after
         failures = 0
         while True:
-            headers = {"last-event-id": last} if last else {}
             try:
                 with (
                     self._client(timeout=None) as client,
                     connect_sse(
-                        client,
-                        "GET",
-                        f"/api/tasks/{task_id}/events",
-                        params={"follow": str(follow).lower()},
-                        headers=headers,
+                        client, **events_request(task_id, follow=follow, last=last)
                     ) as source,
                 ):
                     if source.response.status_code >= 400:
                         source.response.read()
-                        raise CloudError(
-                            f"server said ({source.response.status_code}): {source.response.text}"
-                        )
+                        raise CloudError(error_text(source.response))
                     for sse in source.iter_sse():
                         failures = 0
                         if sse.event == "end":
@@ -104,6 +93,26 @@ class Api:
                 if failures > 60:
                     raise CloudError(f"lost the connection to {self.url}: {exc}") from exc
                 time.sleep(1.0)
+
+
+def events_request(task_id: str, *, follow: bool, last: str) -> dict[str, Any]:
+    """The SSE request for a task's events after ``last`` (an SSE id), for
+    httpx_sse's connect_sse and aconnect_sse alike."""
+    return {
+        "method": "GET",
+        "url": f"/api/tasks/{task_id}/events",
+        "params": {"follow": str(follow).lower()},
+        "headers": {"last-event-id": last} if last else {},
+    }
+
+
+def error_text(resp: httpx.Response) -> str:
+    """The API's JSON error as one line."""
+    try:
+        message = resp.json().get("error") or resp.text
+    except ValueError:
+        message = resp.text
+    return f"server said ({resp.status_code}): {message}"
 
 
 # ---------------------------------------------------------------- local git helpers

@@ -1,10 +1,33 @@
-"""Hand a local session to the server (`burro cloud exec --from-session ID`)."""
+"""Hand a local session to the server (`burro cloud exec --from-session ID`, and the
+UI's `/cloud`), and bring a task's session back (`burro cloud pull`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from burro.frontends.cloud.client import CloudError
+from burro.frontends.cloud.client import Api, CloudError
+
+
+def hand_over(api: Api, home: Path, *, session: str | None, spec: dict[str, Any]) -> str:
+    """Submit ``spec`` (see client.task_spec), carrying the local session's rollout when
+    ``session`` names one; the task id."""
+    if session:
+        spec["session_rollout"] = session_lines(home, session)
+    return str(api.call("POST", "/api/tasks", json=spec).json()["id"])
+
+
+def hand_over_checkout(
+    home: Path, env: Mapping[str, str], *, session: str | None, cwd: Path, prompt: str
+) -> str:
+    """`/cloud`: this checkout at HEAD plus its uncommitted changes, and the session, to
+    the server `burro cloud` would use (BURRO_SERVER, or this machine's serve)."""
+    from burro.frontends.cloud.client import task_spec
+
+    api = Api.locate(None, home, env)
+    spec = task_spec(prompt=prompt, repo=None, base=None, from_local=True, cwd=cwd)
+    return hand_over(api, home, session=session, spec=spec)
 
 
 def session_lines(home: Path, key: str) -> list[str]:

@@ -50,6 +50,7 @@ class ServeInfo:
     task_queue: str = TASK_QUEUE
     notify_url: str | None = None
     notify_format: str = "json"
+    notify_on: list[str] | None = None
 
 
 def info_path(home: Path) -> Path:
@@ -60,6 +61,7 @@ def write_info(home: Path, info: ServeInfo) -> None:
     path = info_path(home)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(asdict(info)), encoding="utf-8")
+    tmp.chmod(0o600)  # the webhook URL may hold a secret (an ntfy topic, a token)
     os.replace(tmp, path)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from burro.frontends.cloud.extensions import ExtensionFactory
+from burro.frontends.cloud.notify import Notifier
 from burro.frontends.cloud.paths import (
     TASK_QUEUE,
     ServeInfo,
@@ -41,8 +42,7 @@ class ServeOptions:
     no_worker: bool = False
     heartbeat_s: float = 30.0
     task_queue: str = TASK_QUEUE
-    notify_url: str | None = None
-    notify_format: str = "json"
+    notifier: Notifier | None = None  # [cloud.notify], or --notify
     # Other front ends served alongside (the GitHub bot, when configured).
     extensions: list[ExtensionFactory] = field(default_factory=list)
 
@@ -83,12 +83,10 @@ def make_worker(
     home: Path,
     slots: int,
     task_queue: str,
-    notify_url: str | None = None,
-    notify_format: str = "json",
+    notifier: Notifier | None = None,
 ) -> Any:
     from temporalio.worker import Worker
 
-    from burro.frontends.cloud.notify import Notifier
     from burro.frontends.cloud.runner import TurnRunner, activity_for, worker_id
     from burro.frontends.cloud.workflow import AttemptWorkflow
 
@@ -98,7 +96,7 @@ def make_worker(
         work_root=serve_dir(home) / "work" / wid.replace(":", "-"),
         worker_id=wid,
         env=os.environ,
-        notifier=Notifier(notify_url, notify_format) if notify_url else None,
+        notifier=notifier,
     )
     return Worker(
         client,
@@ -192,8 +190,7 @@ async def serve(opts: ServeOptions) -> int:
                 home=opts.home,
                 slots=opts.workers,
                 task_queue=opts.task_queue,
-                notify_url=opts.notify_url,
-                notify_format=opts.notify_format,
+                notifier=opts.notifier,
             )
             tasks.append(asyncio.create_task(worker.run(), name="worker"))
         while not http.started:
@@ -209,8 +206,9 @@ async def serve(opts: ServeOptions) -> int:
                 database_url=db_url,
                 pid=os.getpid(),
                 task_queue=opts.task_queue,
-                notify_url=opts.notify_url,
-                notify_format=opts.notify_format,
+                notify_url=opts.notifier.url if opts.notifier else None,
+                notify_format=opts.notifier.format if opts.notifier else "json",
+                notify_on=list(opts.notifier.on) if opts.notifier else [],
             ),
         )
         _say(f"burro serve: {url}")
@@ -258,6 +256,8 @@ async def run_worker(
     notify_url: str | None = None,
     notify_format: str | None = None,
 ) -> int:
+    """Run tasks for a serve. Notifications: the flags, else this machine's
+    `[cloud.notify]`, else the local serve's."""
     from burro.frontends.cloud.store import StoreError, open_store
 
     info = read_info(home)
@@ -283,8 +283,7 @@ async def run_worker(
             home=home,
             slots=slots,
             task_queue=queue,
-            notify_url=notify_url or (info.notify_url if info else None),
-            notify_format=notify_format or (info.notify_format if info else "json"),
+            notifier=_worker_notifier(home, info, notify_url, notify_format),
         )
         run = asyncio.create_task(worker.run())
         _say(f"burro worker: {slots} slot(s) on {address}")
@@ -298,3 +297,18 @@ async def run_worker(
     finally:
         store.close()
     return 0
+
+
+def _worker_notifier(
+    home: Path, info: ServeInfo | None, url: str | None, fmt: str | None
+) -> Notifier | None:
+    from burro.config import ConfigError
+    from burro.frontends.cloud.notify import ALL_KINDS, resolve
+
+    local = None
+    if info is not None and info.notify_url:
+        local = Notifier(info.notify_url, info.notify_format, tuple(info.notify_on or ALL_KINDS))
+    try:
+        return resolve(home, os.environ, url=url, fmt=fmt, fallback=local)
+    except ConfigError as exc:
+        raise ServeError(str(exc)) from exc

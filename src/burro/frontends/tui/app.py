@@ -25,14 +25,17 @@ from burro.protocol.ops import Interrupt, Op, Shutdown, UserTurn
 
 if TYPE_CHECKING:
     from burro.config import Settings
-    from burro.core.api import SessionHandle
+    from burro.protocol.session import Handoff, SessionPort
     from burro.util.notify import Notifier
 
 PLACEHOLDER = "Ask burro to do anything  (/ for commands, @ for files)"
 
 
 class BurroApp(App[int]):
-    """``env``, ``cwd`` and ``clock`` are seams for tests; ``settings`` skips loading."""
+    """``env``, ``cwd`` and ``clock`` are seams for tests; ``settings`` skips loading.
+    ``session``: a session already running elsewhere (a task on a server) to show and
+    drive instead of starting one; ``intro`` is its first line. ``handoff``: what `/cloud`
+    calls (composed by the CLI; the UI imports no other front end)."""
 
     TITLE = "burro"
     CSS = """
@@ -57,15 +60,19 @@ class BurroApp(App[int]):
         cwd: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
         settings: Settings | None = None,
+        session: SessionPort | None = None,
+        intro: str | None = None,
+        handoff: Handoff | None = None,
     ) -> None:
         super().__init__()
+        self.given_session, self.intro, self.handoff = session, intro, handoff
         self.opts = opts or TuiOptions()
         self.env: dict[str, str] = dict(os.environ if env is None else env)
         base = cwd or Path.cwd()
         self.cwd = (base / self.opts.cd).resolve() if self.opts.cd else base.resolve()
         self.clock = clock
         self.settings: Settings | None = settings
-        self.handle: SessionHandle | None = None
+        self.handle: SessionPort | None = None
         self.session_id: str | None = None
         self.running = False
         self.ready = False  # a session is up and accepting input
@@ -139,10 +146,15 @@ class BurroApp(App[int]):
 
         self.composer.prompt_history = load_history(self.home)
         key: str | None = None
-        if self.opts.resume:
-            key = await self._resume_key()
-        if await self.start(resume=key):
-            await self._first_prompt()
+        if self.given_session is not None:
+            if self.intro:
+                self.chat.notice(self.intro)
+            self.adopt(self.given_session)
+        else:
+            if self.opts.resume:
+                key = await self._resume_key()
+            if await self.start(resume=key):
+                await self._first_prompt()
         self._booting = False
         for draft in self._queued:
             self.send_draft(draft)
@@ -216,9 +228,7 @@ class BurroApp(App[int]):
                 self.chat.replay(session_transcript(self.settings.burro_home, resume))
             except CoreError as exc:
                 self.chat.notice(f"■ cannot show the saved history: {exc}", style="red")
-        self.handle = handle
-        self.session_id = handle.session_id
-        self.rollout = Path(handle.rollout_path) if handle.rollout_path else None
+        self.adopt(handle)
         if resume is None:
             from burro import __version__
 
@@ -236,6 +246,15 @@ class BurroApp(App[int]):
             from burro.util.notify import Notifier
 
             self.notifier = Notifier(self.settings.notify, cwd=self.cwd, client="burro-tui")
+        return True
+
+    def adopt(self, handle: SessionPort) -> None:
+        """Show and drive ``handle`` (its events set the status line as they come)."""
+        assert self.settings is not None
+        self.chat.show_reasoning = not self.settings.hide_agent_reasoning
+        self.handle = handle
+        self.session_id = handle.session_id
+        self.rollout = Path(handle.rollout_path) if handle.rollout_path else None
         self.status.set(
             model=self.settings.model,
             effort=self.settings.effort,
@@ -247,7 +266,6 @@ class BurroApp(App[int]):
         )
         self._pump = asyncio.create_task(self._read_events(handle), name="burro-tui-events")
         self.ready = True
-        return True
 
     async def stop_session(self) -> None:
         handle, self.handle = self.handle, None
@@ -264,7 +282,7 @@ class BurroApp(App[int]):
                 self._pump.cancel()
         self._turn_ended()
 
-    async def _read_events(self, handle: SessionHandle) -> None:
+    async def _read_events(self, handle: SessionPort) -> None:
         async for event in handle.events():
             if handle is not self.handle and not isinstance(event, ev.ShutdownComplete):
                 continue
@@ -296,6 +314,9 @@ class BurroApp(App[int]):
 
     # -- events ------------------------------------------------------------------------
     def on_core_event(self, e: ev.Event) -> None:
+        from burro.frontends.tui.screens.approval import settle
+
+        settle(self, e)
         if self.notifier is not None and self.session_id:
             from burro.frontends.tui.hooks import notify_event
 
@@ -324,7 +345,9 @@ class BurroApp(App[int]):
             if e.model_context_window:
                 self.status.set(window=e.model_context_window)
         elif isinstance(e, ev.ExecApprovalRequest | ev.PatchApprovalRequest):
-            self._ask(e)
+            from burro.frontends.tui.screens.approval import ask
+
+            ask(self, e)
         elif isinstance(e, ev.ShutdownComplete):
             return
         else:
@@ -337,32 +360,6 @@ class BurroApp(App[int]):
         if self.activity.hint == "interrupting…":
             self.activity.hint = ""  # the interrupt is done
         self.activity.stop()
-
-    def _ask(self, req: ev.ExecApprovalRequest | ev.PatchApprovalRequest) -> None:
-        from burro.frontends.tui.screens.approval import ApprovalScreen
-        from burro.protocol.ops import ExecApproval, PatchApproval, ReviewDecision
-
-        handle = self.handle
-
-        def answer(decision: ReviewDecision | None) -> None:
-            decision = decision or "abort"
-            op: Op
-            if isinstance(req, ev.ExecApprovalRequest):
-                op = ExecApproval(call_id=req.call_id, decision=decision)
-            else:
-                op = PatchApproval(call_id=req.call_id, decision=decision)
-            if handle is not None:
-                handle.submit(op)
-            labels = {
-                "approved": "approved once",
-                "approved_for_session": "approved for this session",
-                "denied": "denied",
-                "abort": "aborted the turn",
-            }
-            what = req.command if isinstance(req, ev.ExecApprovalRequest) else "patch"
-            self.chat.notice(f"✓ you {labels[decision]}: {what}", style="dim")
-
-        self.push_screen(ApprovalScreen(req), answer)
 
     # -- input -------------------------------------------------------------------------
     def submit(self, op: Op) -> bool:

@@ -26,7 +26,9 @@ SANDBOXES = (
     ("workspace-write", "workspace-write: commands may change files in the workspace"),
     ("danger-full-access", "danger-full-access: no sandbox at all"),
 )
-BUSY = {"new", "resume", "undo", "init", "compact"}
+BUSY = {"new", "resume", "undo", "init", "compact", "cloud"}
+# A window opened on a session that runs elsewhere (`burro cloud attach`) keeps it.
+FIXED = {"new", "resume", "cloud"}
 
 
 async def choose(
@@ -201,6 +203,9 @@ async def run_command(app: BurroApp, cmd: slash.Parsed) -> None:
             f"■ /{cmd.name} is not available while a turn runs; press esc first", style="yellow"
         )
         return
+    if app.given_session is not None and cmd.name in FIXED:
+        app.chat.notice(f"■ /{cmd.name} is not available in this window", style="yellow")
+        return
     name, args = cmd.name, cmd.args
     if name in ("quit", "exit"):
         await app.action_quit_now()
@@ -238,6 +243,10 @@ async def run_command(app: BurroApp, cmd: slash.Parsed) -> None:
         app.send_draft(Draft(slash.INIT_PROMPT))
     elif name in ("new", "resume"):
         await _switch(app, name, args)
+    elif name == "cloud":
+        from burro.frontends.tui.handoff import cloud_command
+
+        await cloud_command(app, args)
 
 
 async def _switch(app: BurroApp, name: str, args: list[str]) -> None:

@@ -13,6 +13,7 @@ from burro.frontends.tui.options import TuiOptions
 
 if TYPE_CHECKING:
     from burro.config import Settings
+    from burro.protocol.session import Handoff, SessionPort
 
 
 def load_tui_settings(opts: TuiOptions, *, cwd: Path, env: Mapping[str, str]) -> Settings:
@@ -36,7 +37,7 @@ def load_tui_settings(opts: TuiOptions, *, cwd: Path, env: Mapping[str, str]) ->
     )
 
 
-def run_tui(opts: TuiOptions) -> int:
+def run_tui(opts: TuiOptions, *, handoff: Handoff | None = None) -> int:
     """Entry point used by the CLI. Returns the process exit code. A bad configuration
     is one line on stderr before the screen is taken over (missing credentials, which
     the setup screen explains, are not a configuration error)."""
@@ -55,11 +56,27 @@ def run_tui(opts: TuiOptions) -> int:
     except (ConfigError, NotAnImage) as exc:
         sys.stderr.write(f"error: {'--image ' if isinstance(exc, NotAnImage) else ''}{exc}\n")
         return 1
-    app = BurroApp(opts, settings=settings)
+    app = BurroApp(opts, settings=settings, handoff=handoff)
     from burro.util.startup import started
 
     started()
     code = app.run()
     if app.session_id and app.rollout is not None and app.rollout.exists():
         print(f"To continue this session: burro resume {app.session_id}")
+    return code if isinstance(code, int) else 0
+
+
+def run_attached(session: SessionPort, *, intro: str) -> int:
+    """The UI on a session that runs elsewhere (a task on a server): its history, then
+    its live events; typing and approvals go to it. Quitting leaves it running."""
+    from burro.config import ConfigError
+    from burro.frontends.tui.app import BurroApp
+
+    opts = TuiOptions()
+    try:
+        settings = load_tui_settings(opts, cwd=Path.cwd().resolve(), env=os.environ)
+    except ConfigError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
+    code = BurroApp(opts, settings=settings, session=session, intro=intro).run()
     return code if isinstance(code, int) else 0

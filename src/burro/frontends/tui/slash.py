@@ -21,6 +21,9 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("review", "review the changes: /review [--base BRANCH | --commit SHA] [focus]"),
     SlashCommand("diff", "show the git diff of the workspace, untracked files included", True),
     SlashCommand("undo", "restore the files changed by the last turn"),
+    SlashCommand(
+        "cloud", "hand this session and your local changes to `burro serve` (/cloud [PROMPT])"
+    ),
     SlashCommand("new", "start a new session"),
     SlashCommand("resume", "reopen a saved session"),
     SlashCommand("status", "show the session's settings and token usage", True),
@@ -68,6 +71,9 @@ def help_text() -> str:
     width = max(len(c.name) for c in COMMANDS) + 1
     return "\n".join(f"/{c.name:<{width}} {c.help}" for c in COMMANDS)
 
+
+# What a task handed over with a bare `/cloud` is asked to do.
+CLOUD_PROMPT = "Continue the work of this session where we left off."
 
 INIT_PROMPT = """Create an AGENTS.md file at the root of this repository for coding agents \
 working here. Explore the repository first (layout, languages, build and test commands, \

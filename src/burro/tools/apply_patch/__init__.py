@@ -6,8 +6,9 @@ this package.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from burro.util.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from burro.tools.apply_patch._apply import PatchOutcome, apply_patch, preview_patch
@@ -27,29 +28,24 @@ if TYPE_CHECKING:
 # Where each public name lives: loaded on first use, so offering the tool at every start
 # does not load the patch engine (PEP 562).
 _WHERE = {
-    "PatchOutcome": "_apply",
-    "apply_patch": "_apply",
-    "preview_patch": "_apply",
-    "AddFile": "_model",
-    "Chunk": "_model",
-    "DeleteFile": "_model",
-    "Operation": "_model",
-    "Patch": "_model",
-    "UpdateFile": "_model",
-    "parse_patch": "_parser",
-    "extract_shell_patch": "_shell",
-    "PatchApplyError": "errors",
-    "PatchError": "errors",
-    "PatchParseError": "errors",
-    "ApplyPatchTool": "tool",
+    "PatchOutcome": "burro.tools.apply_patch._apply",
+    "apply_patch": "burro.tools.apply_patch._apply",
+    "preview_patch": "burro.tools.apply_patch._apply",
+    "AddFile": "burro.tools.apply_patch._model",
+    "Chunk": "burro.tools.apply_patch._model",
+    "DeleteFile": "burro.tools.apply_patch._model",
+    "Operation": "burro.tools.apply_patch._model",
+    "Patch": "burro.tools.apply_patch._model",
+    "UpdateFile": "burro.tools.apply_patch._model",
+    "parse_patch": "burro.tools.apply_patch._parser",
+    "extract_shell_patch": "burro.tools.apply_patch._shell",
+    "PatchApplyError": "burro.tools.apply_patch.errors",
+    "PatchError": "burro.tools.apply_patch.errors",
+    "PatchParseError": "burro.tools.apply_patch.errors",
+    "ApplyPatchTool": "burro.tools.apply_patch.tool",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__ = lazy_exports(__name__, _WHERE)
 
 
 __all__ = [

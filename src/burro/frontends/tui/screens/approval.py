@@ -3,7 +3,7 @@ session, deny, or abort the turn."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -16,7 +16,10 @@ from textual.widgets.option_list import Option
 
 from burro.frontends.tui import render
 from burro.protocol import events as ev
-from burro.protocol.ops import ReviewDecision
+from burro.protocol.ops import ExecApproval, Op, PatchApproval, ReviewDecision
+
+if TYPE_CHECKING:
+    from burro.frontends.tui.app import BurroApp
 
 Request = ev.ExecApprovalRequest | ev.PatchApprovalRequest
 
@@ -106,3 +109,47 @@ class ApprovalScreen(ModalScreen[ReviewDecision]):
             "abort": "abort",
         }
         self.dismiss(choices.get(decision, "abort"))
+
+
+_LABELS = {
+    "approved": "approved once",
+    "approved_for_session": "approved for this session",
+    "denied": "denied",
+    "abort": "aborted the turn",
+}
+
+
+def ask(app: BurroApp, req: Request) -> None:
+    """Open the dialog; the decision goes to the session that asked."""
+    handle = app.handle
+
+    def answer(decision: ReviewDecision | None) -> None:
+        decision = decision or "abort"
+        op: Op
+        if isinstance(req, ev.ExecApprovalRequest):
+            op = ExecApproval(call_id=req.call_id, decision=decision)
+        else:
+            op = PatchApproval(call_id=req.call_id, decision=decision)
+        if handle is not None:
+            handle.submit(op)
+        what = req.command if isinstance(req, ev.ExecApprovalRequest) else "patch"
+        app.chat.notice(f"✓ you {_LABELS[decision]}: {what}", style="dim")
+
+    app.push_screen(ApprovalScreen(req), answer)
+
+
+_SETTLES = (ev.ExecCommandBegin, ev.ExecCommandEnd, ev.PatchApplyBegin, ev.PatchApplyEnd)
+_TURN_END = (ev.TurnComplete, ev.TurnAborted, ev.TurnFailed)
+
+
+def settle(app: BurroApp, e: ev.Event) -> None:
+    """Close an open dialog whose request was answered elsewhere (a task on a server is
+    also answered from the web page or another terminal): its call started, or the turn
+    ended. Nothing is sent for it."""
+    screen = app.screen
+    if not isinstance(screen, ApprovalScreen):
+        return
+    same_call = isinstance(e, _SETTLES) and e.call_id == screen.request.call_id
+    if same_call or isinstance(e, _TURN_END):
+        app.pop_screen()
+        app.chat.notice("• the approval was answered elsewhere", style="dim")

@@ -23,6 +23,7 @@ class Cell(Static):
     def __init__(self) -> None:
         super().__init__("")
         self.finished = False
+        self.flushed = False  # copied into the transcript; its removal is on its way
         self._dirty = False
 
     def view(self) -> RenderableType:

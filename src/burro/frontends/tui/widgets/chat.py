@@ -62,6 +62,8 @@ class ChatView(Vertical):
         console = self.app.console
         options = console.options.update_width(max(20, self.size.width - 2))
         for cell in self.live.query(Cell):
+            if cell.flushed:
+                continue
             for line in console.render_lines(cell.view(), options, pad=False):
                 lines.append("".join(seg.text for seg in line).rstrip())
         return "\n".join(lines)
@@ -69,7 +71,7 @@ class ChatView(Vertical):
     # -- adding ------------------------------------------------------------------------
     def add(self, renderable: RenderableType) -> None:
         """A finished item: straight into the transcript unless live cells precede it."""
-        if self.live.children:
+        if any(not getattr(c, "flushed", False) for c in self.live.children):
             self._mount(StaticCell(renderable))
         else:
             self.transcript.append(renderable)
@@ -97,11 +99,14 @@ class ChatView(Vertical):
         """Move finished leading cells (all cells at turn end) into the transcript."""
         moved: list[RenderableType] = []
         for child in list(self.live.children):
-            if not isinstance(child, Cell):
+            # A cell removed by an earlier flush stays a child until the removal is
+            # processed; events that arrive in a burst (a replay) must not copy it again.
+            if not isinstance(child, Cell) or child.flushed:
                 continue
             if not (child.finished or all_cells):
                 break
             moved.append(child.view())
+            child.flushed = True
             child.remove()
         if moved:
             self.transcript.extend(moved)

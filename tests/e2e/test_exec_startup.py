@@ -1,0 +1,46 @@
+"""What a one-line question loads: `burro exec` answering "hi" loads none of the parts a
+task may never need (the patch engine, review, compaction, undo snapshots, resume
+reconstruction, retries, the macOS sandbox), so every start stays quick."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.conftest import burro_env, provider_args
+from tests.fakes.model_server import FakeModelServer
+from tests.fakes.script import Text, Turn
+
+LOADED_ON_FIRST_USE = {
+    "burro.tools.apply_patch._apply",
+    "burro.tools.apply_patch._parser",
+    "burro.core.review_task",
+    "burro.core.review_parse",
+    "burro.core.compact_task",
+    "burro.core.snapshot",
+    "burro.core.reconstruct",
+    "burro.util.backoff",
+    "burro.sandbox.seatbelt",
+}
+
+
+def test_a_one_line_answer_loads_only_what_it_uses(
+    repo: Path, burro_home: Path, server: FakeModelServer
+) -> None:
+    server.add_turns(Turn([Text("hello")]))
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "burro", "exec",
+         *provider_args(server, "responses"), "hi"],
+        cwd=repo, env=burro_env(burro_home), capture_output=True, text=True, timeout=60,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "hello"
+    loaded = {
+        line.rsplit("|", 1)[1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert {"burro.core.turn", "burro.tools.shell"} <= loaded  # the probe works
+    assert not loaded & LOADED_ON_FIRST_USE, sorted(loaded & LOADED_ON_FIRST_USE)
