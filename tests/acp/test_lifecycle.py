@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
-from pathlib import Path
 
 import pytest
 
 from tests.acp.conftest import Workspace
-from tests.e2e.conftest import BURRO
+from tests.e2e.conftest import BURRO, assert_closing_stdin_ends_it
 from tests.fakes.script import Call, Turn
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def _running(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-                state = (entry / "stat").read_text().split()[2]
-            except OSError:
-                continue
-            if marker.encode() in cmdline and state != "Z":
-                found.append(int(entry.name))
-    return found
 
 
 def test_closing_stdin_mid_turn_ends_burro_and_its_command(workspace: Workspace) -> None:
@@ -66,16 +50,7 @@ def test_closing_stdin_mid_turn_ends_burro_and_its_command(workspace: Workspace)
         send(2, "session/new", {"cwd": str(workspace.repo), "mcpServers": []})
         sid = answer(2)["result"]["sessionId"]  # type: ignore[index]
         send(3, "session/prompt", {"sessionId": sid, "prompt": [{"type": "text", "text": "wait"}]})
-        deadline = time.monotonic() + 30
-        while not _running(marker) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _running(marker), "the command never started"
-        proc.stdin.close()  # the editor quits
-        assert proc.wait(timeout=30) == 0
-        deadline = time.monotonic() + 10
-        while _running(marker) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _running(marker) == []
+        assert_closing_stdin_ends_it(proc, marker)  # the editor quits
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 
 import pytest
 
-from tests.acp.test_lifecycle import _running
 from tests.app_server.conftest import Workspace
-from tests.e2e.conftest import BURRO, burro_env
+from tests.e2e.conftest import BURRO, assert_closing_stdin_ends_it, burro_env
 from tests.fakes.script import Call, Turn
 from tests.fakes.workspace import fake_provider_overrides
 
@@ -51,16 +49,7 @@ def test_closing_stdin_mid_turn_ends_the_server_and_its_command(workspace: Works
         }
         proc.stdin.write((json.dumps(turn) + "\n").encode())
         proc.stdin.flush()
-        deadline = time.monotonic() + 30
-        while not _running(marker) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _running(marker), "the command never started"
-        proc.stdin.close()
-        assert proc.wait(timeout=30) == 0
-        deadline = time.monotonic() + 10
-        while _running(marker) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _running(marker) == []
+        assert_closing_stdin_ends_it(proc, marker)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -24,6 +24,7 @@ from tests.review.bot_kit import (
     answer,
     comment_event,
     deliver,
+    hosting,
     make_pull_request,
     pr_event,
     pr_object,
@@ -41,9 +42,7 @@ def pr(tmp_path: Path) -> PullRequest:
 
 @pytest.fixture
 def github(pr: PullRequest) -> Iterator[FakeGitHub]:
-    with FakeGitHub() as gh:
-        repo = gh.add_repo(REPO, pr.bare)
-        repo.permissions.update(maintainer="write", reader="read")
+    with hosting(pr) as gh:
         yield gh
 
 

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,20 @@ def run_exec(
     return run_burro(["exec", *args], cwd=cwd, home=home, timeout=timeout, stdin=stdin)
 
 
+def start_exec(args: list[str], *, cwd: Path, home: Path) -> subprocess.Popen[str]:
+    """The real `burro exec ARGS` in the background: stdin is /dev/null, stdout and
+    stderr are pipes (text)."""
+    return subprocess.Popen(
+        [str(BURRO), "exec", *args],
+        cwd=cwd,
+        env=burro_env(home),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def run_burro(
     args: list[str], *, cwd: Path, home: Path, timeout: float = 60, stdin: str | None = None
 ) -> ExecResult:
@@ -65,6 +80,37 @@ def run_burro(
         timeout=timeout,
     )
     return ExecResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def running(marker: str) -> list[int]:
+    """Live (non-zombie) processes whose command line contains ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+                state = (entry / "stat").read_text().split()[2]
+            except OSError:
+                continue
+            if marker.encode() in cmdline and state != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def assert_closing_stdin_ends_it(proc: subprocess.Popen[bytes], marker: str) -> None:
+    """Once the command with ``marker`` runs, the client closes ``proc``'s stdin (it goes
+    away): ``proc`` exits 0 and takes the command with it."""
+    assert proc.stdin is not None
+    deadline = time.monotonic() + 30
+    while not running(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running(marker), "the command never started"
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0
+    deadline = time.monotonic() + 10
+    while running(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running(marker) == []
 
 
 def assert_append_only(bodies: list[bytes]) -> None:

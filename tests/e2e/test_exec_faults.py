@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import BURRO, WIRES, burro_env, provider_args, run_exec
+from tests.e2e.conftest import WIRES, provider_args, run_exec, start_exec
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.script import Call, HttpError, MalformedLine, ResetAfter, Text, Turn
 
@@ -163,14 +162,10 @@ def test_interrupt_kills_running_command_group(
     marker = f"300.{os.getpid()}{len(sandbox)}{abs(hash(wire)) % 1000}"
     script = f"(sleep {marker} & wait) & sleep {marker} & wait"
     server.add_turns(Turn([Call("shell", {"command": script, "timeout_ms": 600000})]))
-    proc = subprocess.Popen(
-        [str(BURRO), "exec", "--json", *provider_args(server, wire), "-s", sandbox, "run it"],
+    proc = start_exec(
+        ["--json", *provider_args(server, wire), "-s", sandbox, "run it"],
         cwd=repo,
-        env=burro_env(burro_home),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        home=burro_home,
     )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and len(_running(marker)) < 2:

@@ -14,8 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import BURRO, burro_env, provider_args, run_exec
-from tests.fakes.model_server import FakeModelServer
+from tests.e2e.conftest import (
+    BURRO,
+    ExecResult,
+    burro_env,
+    provider_args,
+    run_exec,
+    start_exec,
+)
+from tests.fakes.model_server import FakeModelServer, RecordedRequest
 from tests.fakes.script import Call, Text, Turn
 
 
@@ -65,6 +72,28 @@ def _start(server: FakeModelServer, repo: Path, home: Path, prompt: str = "first
     return _thread(res.stdout)
 
 
+def _resume(
+    thread: str,
+    repo: Path,
+    home: Path,
+    *,
+    prompt: str = "go on",
+    reply: str = "again",
+    json_out: bool = False,
+) -> tuple[ExecResult, RecordedRequest]:
+    """`burro exec resume THREAD PROMPT` against a fresh fake model that says ``reply``:
+    the run (it must succeed) and the model's first request."""
+    mode = ["--json"] if json_out else []
+    with FakeModelServer([Turn([Text(reply)])]) as srv:
+        res = run_exec(
+            [*mode, *provider_args(srv, "responses"), "resume", thread, prompt],
+            cwd=repo,
+            home=home,
+        )
+        assert res.code == 0, res.stderr
+        return res, srv.requests[0]
+
+
 def _pairs_ok(items: list[dict[str, object]]) -> bool:
     calls = [i["call_id"] for i in items if i.get("type") == "function_call"]
     outs = [i["call_id"] for i in items if i.get("type") == "function_call_output"]
@@ -83,14 +112,10 @@ def test_a_second_process_resuming_a_busy_session_is_refused(repo: Path, burro_h
     with FakeModelServer(
         [Turn([Call("shell", {"command": wait, "timeout_ms": 120_000})]), Turn([Text("a done")])]
     ) as srv_a:
-        first = subprocess.Popen(
-            [str(BURRO), "exec", *provider_args(srv_a, "responses"), "resume", thread, "wait"],
+        first = start_exec(
+            [*provider_args(srv_a, "responses"), "resume", thread, "wait"],
             cwd=repo,
-            env=burro_env(burro_home),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            home=burro_home,
         )
         try:
             deadline = time.monotonic() + 30
@@ -124,14 +149,8 @@ def test_a_second_process_resuming_a_busy_session_is_refused(repo: Path, burro_h
     assert out == "a done\n"
     # Nothing of the refused process reached the session file; the session goes on.
     assert b"REFUSED-PROMPT" not in _rollout(burro_home).read_bytes()
-    with FakeModelServer([Turn([Text("third")])]) as srv_c:
-        res = run_exec(
-            [*provider_args(srv_c, "responses"), "resume", thread, "again"],
-            cwd=repo,
-            home=burro_home,
-        )
-        assert res.code == 0, res.stderr
-        assert srv_c.requests[0].body.startswith(srv_a.requests[-1].body[:-2])
+    _, request = _resume(thread, repo, burro_home, prompt="again", reply="third")
+    assert request.body.startswith(srv_a.requests[-1].body[:-2])
 
 
 # -- undecodable bytes in prompts ------------------------------------------------------
@@ -155,15 +174,8 @@ def test_undecodable_prompt_bytes_complete_and_resume(
         assert res.returncode == 0, res.stderr.decode(errors="replace")
         body = srv.requests[0].body
     assert "fix caf\ufffd and \ufffd\ufffd please".encode() in body
-    thread = _thread(res.stdout.decode())
-    with FakeModelServer([Turn([Text("again")])]) as srv2:
-        res2 = run_exec(
-            [*provider_args(srv2, "responses"), "resume", thread, "go on"],
-            cwd=repo,
-            home=burro_home,
-        )
-        assert res2.code == 0, res2.stderr
-        assert srv2.requests[0].body.startswith(body[:-2])
+    _, request = _resume(_thread(res.stdout.decode()), repo, burro_home)
+    assert request.body.startswith(body[:-2])
 
 
 def test_undecodable_file_names_reach_the_model_and_resume(repo: Path, burro_home: Path) -> None:
@@ -176,14 +188,8 @@ def test_undecodable_file_names_reach_the_model_and_resume(repo: Path, burro_hom
         thread = _start(srv, repo, burro_home, "list the files")
         seen = srv.requests[-1].body
     assert "caf\ufffd.txt".encode() in seen
-    with FakeModelServer([Turn([Text("again")])]) as srv2:
-        res = run_exec(
-            [*provider_args(srv2, "responses"), "resume", thread, "go on"],
-            cwd=repo,
-            home=burro_home,
-        )
-        assert res.code == 0, res.stderr
-        assert srv2.requests[0].body.startswith(seen[:-2])
+    _, request = _resume(thread, repo, burro_home)
+    assert request.body.startswith(seen[:-2])
 
 
 # -- a full disk / file size limit -----------------------------------------------------
@@ -207,20 +213,10 @@ def test_a_file_size_limit_mid_turn_is_one_line_and_the_session_resumes(
     assert "cannot write the session file" in message and "File too large" in message
     raw = _rollout(burro_home).read_bytes()
     assert raw.endswith(b"\n") and len(raw) <= 9000
-    with FakeModelServer([Turn([Text("resumed")])]) as srv2:
-        res2 = run_exec(
-            [
-                "--json",
-                *provider_args(srv2, "responses"),
-                "resume",
-                _thread(res.stdout.decode()),
-                "go",
-            ],
-            cwd=repo,
-            home=burro_home,
-        )
-        assert res2.code == 0, res2.stderr
-        assert _pairs_ok(srv2.requests[0].json["input"])
+    _, request = _resume(
+        _thread(res.stdout.decode()), repo, burro_home, prompt="go", reply="resumed", json_out=True
+    )
+    assert _pairs_ok(request.json["input"])
 
 
 def test_a_full_disk_is_one_line_error(repo: Path, burro_home: Path) -> None:
@@ -268,14 +264,8 @@ def test_a_damaged_line_is_reported_and_the_history_stays_valid(
     )
     lines[hit] = lines[hit][: len(lines[hit]) // 2] + b"\x00garbage}"
     path.write_bytes(b"\n".join(lines))
-    with FakeModelServer([Turn([Text("resumed")])]) as srv2:
-        res = run_exec(
-            [*provider_args(srv2, "responses"), "resume", thread, "go on"],
-            cwd=repo,
-            home=burro_home,
-        )
-        assert res.code == 0, res.stderr
-        items = srv2.requests[0].json["input"]
+    res, request = _resume(thread, repo, burro_home, reply="resumed")
+    items = request.json["input"]
     assert _pairs_ok(items)
     assert [i["call_id"] for i in items if i["type"] == "function_call"] == ["call_b"]
     assert f"damaged line(s) skipped (line {hit + 1})" in res.stderr
@@ -291,14 +281,8 @@ def test_a_huge_command_output_keeps_the_session_file_small(repo: Path, burro_ho
         thread = _start(srv, repo, burro_home, "count")  # ~14.9 MB of output
         seen = srv.requests[-1].body
     assert _rollout(burro_home).stat().st_size < 2_500_000
-    with FakeModelServer([Turn([Text("again")])]) as srv2:
-        res = run_exec(
-            [*provider_args(srv2, "responses"), "resume", thread, "go on"],
-            cwd=repo,
-            home=burro_home,
-        )
-        assert res.code == 0, res.stderr
-        assert srv2.requests[0].body.startswith(seen[:-2])  # the model's copy is exact
+    _, request = _resume(thread, repo, burro_home)
+    assert request.body.startswith(seen[:-2])  # the model's copy is exact
 
 
 # -- broken config or BURRO_HOME -------------------------------------------------------

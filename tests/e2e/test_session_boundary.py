@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import BURRO, burro_env, provider_args, run_exec
+from tests.e2e.conftest import provider_args, run_exec, start_exec
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.script import Call, Hang, RawEvent, Text, Turn
 
@@ -65,14 +65,8 @@ def test_one_sigterm_ends_burro(
     else:
         cmd = f"touch {marker}; sleep 60"
         server.add_turns(Turn([Call("shell", {"command": ["bash", "-c", cmd]})]))
-    proc = subprocess.Popen(
-        [str(BURRO), "exec", "--json", *provider_args(server, "responses"), "go"],
-        cwd=repo,
-        env=burro_env(burro_home),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    proc = start_exec(
+        ["--json", *provider_args(server, "responses"), "go"], cwd=repo, home=burro_home
     )
     try:
         for _ in range(300):

@@ -3,6 +3,7 @@ own example webhook payloads, signed deliveries, and the real `burro github serv
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -11,7 +12,7 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,6 +203,12 @@ class BotProcess:
         wait_for(self._healthy, what="the bot to listen", timeout=30)
         return self
 
+    def __enter__(self) -> BotProcess:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
     def _healthy(self) -> bool:
         assert self.proc is not None
         if self.proc.poll() is not None:
@@ -237,6 +244,16 @@ class BotProcess:
             return dict(db.execute("SELECT id, state FROM deliveries").fetchall())
         finally:
             db.close()
+
+
+@contextlib.contextmanager
+def hosting(pr: PullRequest) -> Iterator[FakeGitHub]:
+    """A fake GitHub hosting ``pr``'s repository, where `maintainer` may write and
+    `reader` may read."""
+    with FakeGitHub() as gh:
+        repo = gh.add_repo(REPO, pr.bare)
+        repo.permissions.update(maintainer="write", reader="read")
+        yield gh
 
 
 def wait_for(pred: Callable[[], bool], *, what: str, timeout: float = 60) -> None:

@@ -26,6 +26,7 @@ from tests.review.bot_kit import (
     answer,
     comment_event,
     deliver,
+    hosting,
     make_pull_request,
     pr_event,
     pr_object,
@@ -47,10 +48,14 @@ def pr(tmp_path: Path) -> PullRequest:
 
 @pytest.fixture
 def github(pr: PullRequest) -> Iterator[FakeGitHub]:
-    with FakeGitHub() as gh:
-        repo = gh.add_repo(REPO, pr.bare)
-        repo.permissions.update(maintainer="write", reader="read")
+    with hosting(pr) as gh:
         yield gh
+
+
+@pytest.fixture
+def head(github: FakeGitHub, pr: PullRequest) -> str:
+    """The pull request, opened with its first commit: that commit's sha."""
+    return open_pr(github, pr, HEAD1)
 
 
 @pytest.fixture
@@ -76,6 +81,16 @@ def open_pr(github: FakeGitHub, pr: PullRequest, text: str, *, draft: bool = Fal
 
 def settled(bot: BotProcess, delivery: str) -> bool:
     return bot.states().get(delivery) in ("done", "ignored", "failed")
+
+
+def review_opened(bot: BotProcess, pr: PullRequest, head: str, delivery: str, what: str) -> str:
+    """Deliver "pull request ``head`` opened" and wait until the bot settles it: its
+    state (the bot's log when it is not done)."""
+    deliver(bot.url, "pull_request", pr_event(pr, head, "opened"), delivery=delivery)
+    wait_for(lambda: settled(bot, delivery), what=what)
+    state = bot.states()[delivery]
+    assert state == "done", bot.log.read_text()
+    return state
 
 
 def test_signature_failures_replays_and_oversize_are_refused(
@@ -194,10 +209,10 @@ def test_rate_limits_are_waited_out_and_the_review_posted_once(
     bot: BotProcess,
     github: FakeGitHub,
     pr: PullRequest,
+    head: str,
     server: FakeModelServer,
     burro_home: Path,
 ) -> None:
-    head = open_pr(github, pr, HEAD1)
     github.faults.append(
         Fault(
             "POST",
@@ -215,9 +230,7 @@ def test_rate_limits_are_waited_out_and_the_review_posted_once(
     headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}
     github.faults.append(Fault("GET", r"/pulls/7$", 403, primary, headers=headers))
     server.add_turns(answer(burro_home, OFF_BY_ONE))
-    deliver(bot.url, "pull_request", pr_event(pr, head, "opened"), delivery="r1")
-    wait_for(lambda: settled(bot, "r1"), what="the rate-limited review")
-    assert bot.states()["r1"] == "done", bot.log.read_text()
+    review_opened(bot, pr, head, "r1", "the rate-limited review")
     assert len(github.calls("POST", r"/pulls/7/reviews$")) == 2  # refused once, then sent
     pulls = github.calls("GET", r"/pulls/7$")
     assert len(pulls) == 2  # the primary limit too
@@ -225,9 +238,8 @@ def test_rate_limits_are_waited_out_and_the_review_posted_once(
 
 
 def test_a_bot_killed_mid_review_finishes_it_once_after_restart(
-    burro_home: Path, github: FakeGitHub, pr: PullRequest, server: FakeModelServer
+    burro_home: Path, github: FakeGitHub, pr: PullRequest, head: str, server: FakeModelServer
 ) -> None:
-    head = open_pr(github, pr, HEAD1)
     slow = answer(burro_home, OFF_BY_ONE)
     slow.delay_s = 30.0  # the model is still thinking when the bot dies
     server.add_turns(slow, answer(burro_home, OFF_BY_ONE))
@@ -239,11 +251,8 @@ def test_a_bot_killed_mid_review_finishes_it_once_after_restart(
         first.kill()
     assert first.states() == {"k1": "running"}
     assert reviews(github) == []  # nothing half-done
-    second = BotProcess(burro_home, github, server).start()
-    try:
+    with BotProcess(burro_home, github, server) as second:
         wait_for(lambda: settled(second, "k1"), what="the resumed review")
-    finally:
-        second.stop()
     assert second.states() == {"k1": "done"}, second.log.read_text()
     assert len(reviews(github)) == 1 and len(summaries(github)) == 1
 
@@ -268,13 +277,8 @@ def test_github_app_authentication_mints_installation_tokens(
         head = open_pr(github, pr, HEAD1)
         server.add_turns(answer(burro_home, OFF_BY_ONE))
         env = {"BURRO_GITHUB_APP_ID": "1234", "BURRO_GITHUB_PRIVATE_KEY_FILE": str(key_file)}
-        bot = BotProcess(burro_home, github, server, env=env).start()
-        try:
-            deliver(bot.url, "pull_request", pr_event(pr, head, "opened"), delivery="a1")
-            wait_for(lambda: settled(bot, "a1"), what="the app's review")
-        finally:
-            bot.stop()
-        assert bot.states()["a1"] == "done", bot.log.read_text()
+        with BotProcess(burro_home, github, server, env=env) as bot:
+            review_opened(bot, pr, head, "a1", "the app's review")
         (mint,) = github.calls("POST", r"^/app/installations/42/access_tokens$")
         assert mint.headers["authorization"].startswith("Bearer ")
         (post,) = github.calls("POST", r"/pulls/7/reviews$")
@@ -283,17 +287,11 @@ def test_github_app_authentication_mints_installation_tokens(
 
 
 def test_a_failed_review_posts_nothing_and_is_retried(
-    burro_home: Path, github: FakeGitHub, pr: PullRequest, server: FakeModelServer
+    burro_home: Path, github: FakeGitHub, pr: PullRequest, head: str, server: FakeModelServer
 ) -> None:
-    head = open_pr(github, pr, HEAD1)
     server.add_turns(Turn([Text("I could not decide, sorry.")]), answer(burro_home, OFF_BY_ONE))
-    bot = BotProcess(burro_home, github, server, args=("--retry-base-seconds", "0.2")).start()
-    try:
-        deliver(bot.url, "pull_request", pr_event(pr, head, "opened"), delivery="f1")
-        wait_for(lambda: settled(bot, "f1"), what="the retried review")
-    finally:
-        bot.stop()
-    assert bot.states()["f1"] == "done", bot.log.read_text()
+    with BotProcess(burro_home, github, server, args=("--retry-base-seconds", "0.2")) as bot:
+        review_opened(bot, pr, head, "f1", "the retried review")
     assert len(server.requests) == 2  # the unreadable answer, then the retry
     assert "holds no review JSON" in bot.log.read_text()
     assert len(reviews(github)) == 1 and len(summaries(github)) == 1
@@ -341,9 +339,8 @@ class _TaskServer:
 
 
 def test_fix_comment_starts_a_task_on_the_task_server(
-    burro_home: Path, github: FakeGitHub, pr: PullRequest, server: FakeModelServer
+    burro_home: Path, github: FakeGitHub, pr: PullRequest, head: str, server: FakeModelServer
 ) -> None:
-    head = open_pr(github, pr, HEAD1)
     tasks = _TaskServer()
     bot = BotProcess(
         burro_home,
@@ -372,10 +369,10 @@ def test_a_malformed_delivery_fails_alone_and_the_next_one_is_served(
     bot: BotProcess,
     github: FakeGitHub,
     pr: PullRequest,
+    head: str,
     server: FakeModelServer,
     burro_home: Path,
 ) -> None:
-    head = open_pr(github, pr, HEAD1)
     broken = pr_event(pr, head, "opened")
     del broken["pull_request"]["number"]
     deliver(bot.url, "pull_request", broken, delivery="m1")

@@ -27,6 +27,8 @@ from burro.protocol.events import EventEnvelope, SessionConfigured
 from burro.tools import FileAccess, Tool
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from burro.core.reconstruct import Restored
     from burro.tools.mcp import McpManager
 
@@ -83,6 +85,7 @@ async def start_session(
     instructions: str | None = None,
     tools: Sequence[str | Tool] | None = None,
     files: FileAccess | None = None,
+    client_factory: Callable[[Settings], ModelClient] | None = None,
 ) -> SessionHandle:
     """Start a new session, or continue ``resume`` (an id, id prefix or rollout path;
     or, with ``store``, the session the store holds) with its exact history.
@@ -92,7 +95,10 @@ async def start_session(
     inject a scripted model); ``store`` replaces the session file; ``instructions`` and
     ``tools`` give the session its own base instructions and tool list (review);
     ``files`` is where tools read and write files when not the disk (an editor's
-    buffers; the sandbox and approvals still decide what may be written)."""
+    buffers; the sandbox and approvals still decide what may be written).
+    ``client_factory`` opens the client for given settings, at the start (unless
+    ``client`` is given) and on a switch to another provider; by default burro opens
+    the provider's HTTP client."""
     options = options or SessionOptions()
     env = dict(os.environ if env is None else env)
     prepare_sandbox(settings)  # root's sandbox view builds while the rest starts
@@ -101,7 +107,8 @@ async def start_session(
         settings = await _learn_local_window(settings, env)
 
     restored: Restored | None = None
-    if resume is not None or (store is not None and _has_lines(store)):
+    held = _read_once(store) if resume is None and store is not None else None
+    if resume is not None or held is not None:
         from burro.core.reconstruct import restore  # resumes only
 
         if store is None:
@@ -116,7 +123,7 @@ async def start_session(
                     store.close()
                 raise
         else:
-            restored = restore(store)
+            restored = restore(held if held is not None else store)
         session_id = restored.meta.id
     else:
         session_id = str(uuid.uuid4())
@@ -130,11 +137,12 @@ async def start_session(
     if rollout is not None and restored is None:
         rollout.meta(new_meta(settings, session_id))
 
+    open_for = client_factory or (lambda s: _open_client(s, env, session_id))
     state = SessionState(
         settings=settings,
         session_id=session_id,
         instructions=instructions if instructions is not None else base_instructions(),
-        client=client or _open_client(settings, env, session_id),
+        client=client or open_for(settings),
         registry=build_tools(settings, tools),
         emit=lambda _ev: None,
         rollout=rollout,
@@ -147,7 +155,7 @@ async def start_session(
     if files is not None:
         state.files = files
     if client is None:
-        state.client_factory = lambda s: _open_client(s, env, session_id)
+        state.client_factory = open_for
     state.tool_names = tuple(tools) if tools is not None else None
     state.approval_policy = settings.approval_policy
     state.sandbox_mode = settings.sandbox_mode
@@ -265,8 +273,15 @@ async def _learn_local_window(settings: Settings, env: Mapping[str, str]) -> Set
     return dataclasses.replace(settings, model_info=info, warnings=(*notes, note))
 
 
-def _has_lines(store: RolloutStore) -> bool:
-    return any(line.strip() for line in store.read())
+def _read_once(store: RolloutStore) -> RolloutStore | None:
+    """What ``store`` holds, read once, to restore from; None when it holds nothing (a
+    new session). A store may be a database: its history is not read twice."""
+    from burro.core.store import MemoryRolloutStore
+
+    lines = list(store.read())
+    if not any(line.strip() for line in lines):
+        return None
+    return MemoryRolloutStore(lines, location=store.location)
 
 
 def fork_session(settings: Settings, source: str) -> tuple[str, Path]:

@@ -170,7 +170,8 @@ class Session:
                 self._publish(Error(error=ErrorInfo(code="bad_request", message=_REVIEWING)))
                 return
             if self.turn_running:
-                self._queue_input(op.items)  # input typed during a turn joins that turn
+                # input typed during a turn joins that turn
+                self._queue_input(op.items, client_id=op.client_id)
                 return
             self._start_turn(Turn(st, turn_id=_turn_id(), op=op))
         elif isinstance(op, Review):
@@ -233,10 +234,10 @@ class Session:
         self._queue_input(op.items)
         return turn.turn_id
 
-    def _queue_input(self, items: list[ContentPart]) -> None:
+    def _queue_input(self, items: list[ContentPart], *, client_id: str | None = None) -> None:
         """Input for the running turn, recorded at once (a crash keeps it)."""
         st = self.state
-        message = Message(role="user", content=list(items))
+        message = Message(role="user", content=list(items), client_id=client_id)
         st.pending_input.append(message)
         if st.rollout is not None:
             # When the file cannot take it, the writer keeps the line queued and the

@@ -73,9 +73,9 @@ class Turn:
             TurnStarted(turn_id=self.turn_id, model_context_window=st.settings.context_window)
         )
         if not self._continues:
-            msg = Message(role="user", content=list(self.op.items))
+            msg = Message(role="user", content=list(self.op.items), client_id=self.op.client_id)
             st.record(msg)
-            self._emit(UserMessageEvent(turn_id=self.turn_id, text=msg.text()))
+            self._emit_user(msg)
         nudges = 0
         try:
             while True:
@@ -393,7 +393,10 @@ class Turn:
         while st.pending_input:
             msg = st.pending_input.pop(0)
             st.record(msg)
-            self._emit(UserMessageEvent(turn_id=self.turn_id, text=msg.text()))
+            self._emit_user(msg)
+
+    def _emit_user(self, msg: Message) -> None:
+        self._emit(UserMessageEvent(turn_id=self.turn_id, text=msg.text(), client_id=msg.client_id))
 
     def _emit(self, event: Any) -> None:
         self.state.emit(event)

@@ -77,6 +77,7 @@ class TurnFailed(_Ev, tag="turn_failed"):
 class UserMessageEvent(_Ev, tag="user_message"):
     turn_id: str
     text: str
+    client_id: str | None = None  # the UserTurn's client_id, when the client gave one
 
 
 class AgentMessageDelta(_Ev, tag="agent_message_delta"):

@@ -47,6 +47,7 @@ class Message(msgspec.Struct, tag_field="type", tag="message", kw_only=True, omi
     role: Role
     content: list[ContentPart]
     id: str | None = None
+    client_id: str | None = None  # a user message's UserTurn.client_id; never sent to a model
 
     def text(self) -> str:
         return "".join(p.text for p in self.content if isinstance(p, TextPart))

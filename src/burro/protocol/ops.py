@@ -20,6 +20,9 @@ class UserTurn(msgspec.Struct, tag_field="type", tag="user_turn", kw_only=True, 
     effort: ReasoningEffort | None = None
     summary: ReasoningSummary | None = None
     output_schema: dict[str, Any] | None = None
+    # The client's own id for this input: recorded with the user message and echoed in
+    # its UserMessageEvent (live, and from the rollout after a resume).
+    client_id: str | None = None
 
 
 class SteerTurn(

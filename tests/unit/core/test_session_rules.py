@@ -207,6 +207,36 @@ async def test_model_switch_reresolves_provider_and_tools(repo: Path, burro_home
     assert run.model.prompts[-1].model == "claude-sonnet-4-5"
 
 
+async def test_a_model_switch_closes_the_client_it_replaced(repo: Path, burro_home: Path) -> None:
+    from burro.config import Settings
+    from burro.core.api import start_session
+    from burro.protocol.items import TextPart
+    from burro.protocol.ops import UserTurn
+
+    opened: list[tuple[str, ScriptedModel]] = []
+
+    def open_client(settings: Settings) -> ScriptedModel:  # one per provider, as burro does
+        model = ScriptedModel(say(f"hello from {settings.provider_id}"))
+        opened.append((settings.provider_id, model))
+        return model
+
+    env = {"PATH": "/usr/bin:/bin", "OPENAI_API_KEY": "x", "ANTHROPIC_API_KEY": "y"}
+    handle = await start_session(
+        settings_for(repo, burro_home), env=env, client_factory=open_client
+    )
+    try:
+        handle.submit(OverrideTurnContext(model="claude-sonnet-4-5"))
+        result = await asyncio.wait_for(handle.run_turn(UserTurn(items=[TextPart(text="hi")])), 20)
+        assert result.last_message == "hello from anthropic"
+        (_, first), (provider, second) = opened
+        assert provider == "anthropic"
+        assert first.closed, "the replaced provider's client is closed at the switch"
+        assert not first.prompts and not second.closed
+    finally:
+        await handle.shutdown(grace_s=10)
+    assert second.closed  # and the session's own client at its end
+
+
 async def test_patch_into_git_dir_is_refused(repo: Path, burro_home: Path) -> None:
     patch = (
         "*** Begin Patch\n*** Add File: .git/hooks/pre-commit\n+#!/bin/sh\n+echo owned\n"

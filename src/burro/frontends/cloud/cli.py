@@ -197,6 +197,24 @@ def _guard(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _task_command(name: str) -> Callable[[Callable[..., Any]], click.Command]:
+    """`burro cloud NAME TASK_ID [OPTIONS]`: the function gets the click context first,
+    and a CloudError becomes one line on stderr and its exit code."""
+
+    def wrap(fn: Callable[..., Any]) -> click.Command:
+        return cloud_group.command(name)(click.argument("task_id")(click.pass_context(_guard(fn))))
+
+    return wrap
+
+
+# Which attempt of a best-of-N task (the first by default).
+_attempt_option = click.option("--attempt", default=1, type=click.IntRange(min=1))
+
+
+def _diff(api: Any, task_id: str, attempt: int) -> str:
+    return str(api.call("GET", f"/api/tasks/{task_id}/diff", params={"attempt": attempt}).text)
+
+
 @cloud_group.command("exec")
 @click.argument("prompt")
 @click.option("--repo", metavar="PATH|URL", help="Repository (default: this checkout).")
@@ -269,11 +287,8 @@ def cloud_list(ctx: click.Context, as_json: bool) -> None:
             )
 
 
-@cloud_group.command("status")
-@click.argument("task_id")
+@_task_command("status")
 @click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-@_guard
 def cloud_status(ctx: click.Context, task_id: str, as_json: bool) -> None:
     """Status, the command running now and its output, files changed, usage."""
     from burro.frontends.cloud.client import print_status
@@ -285,11 +300,8 @@ def cloud_status(ctx: click.Context, task_id: str, as_json: bool) -> None:
         print_status(view)
 
 
-@cloud_group.command("wait")
-@click.argument("task_id")
+@_task_command("wait")
 @click.option("--timeout", type=float, help="Give up after this many seconds (exit 124).")
-@click.pass_context
-@_guard
 def cloud_wait(ctx: click.Context, task_id: str, timeout: float | None) -> None:
     """Wait for the task to end; exit 0 completed, 1 failed, 3 cancelled."""
     from burro.frontends.cloud.client import EXIT, wait_for
@@ -299,8 +311,7 @@ def cloud_wait(ctx: click.Context, task_id: str, timeout: float | None) -> None:
     sys.exit(EXIT[view["status"]])
 
 
-@cloud_group.command("logs")
-@click.argument("task_id")
+@_task_command("logs")
 @click.option("-f", "--follow", is_flag=True, help="Keep streaming until the task ends.")
 @click.option(
     "--json", "as_json", is_flag=True, help="The lines of `burro exec --json` (Codex shapes)."
@@ -308,8 +319,6 @@ def cloud_wait(ctx: click.Context, task_id: str, timeout: float | None) -> None:
 @click.option(
     "--raw", is_flag=True, help="The stored protocol events: {attempt, seq, event} per line."
 )
-@click.pass_context
-@_guard
 def cloud_logs(ctx: click.Context, task_id: str, follow: bool, as_json: bool, raw: bool) -> None:
     """The task's events (reconnects with Last-Event-ID if the server restarts). With
     --json, the lines of `burro exec --json` (Codex's exec shapes), each with its
@@ -342,12 +351,9 @@ def cloud_logs(ctx: click.Context, task_id: str, follow: bool, as_json: bool, ra
         sys.stdout.flush()
 
 
-@cloud_group.command("follow-up")
-@click.argument("task_id")
+@_task_command("follow-up")
 @click.argument("text")
 @click.option("--attempt", type=click.IntRange(min=1))
-@click.pass_context
-@_guard
 def cloud_follow_up(ctx: click.Context, task_id: str, text: str, attempt: int | None) -> None:
     """Send a follow-up message (a new turn)."""
     body: dict[str, Any] = {"text": text}
@@ -359,46 +365,31 @@ def cloud_follow_up(ctx: click.Context, task_id: str, text: str, attempt: int | 
     )
 
 
-@cloud_group.command("diff")
-@click.argument("task_id")
-@click.option("--attempt", default=1, type=click.IntRange(min=1))
-@click.pass_context
-@_guard
+@_task_command("diff")
+@_attempt_option
 def cloud_diff(ctx: click.Context, task_id: str, attempt: int) -> None:
     """The attempt's diff against its base commit."""
-    sys.stdout.write(
-        _api(ctx).call("GET", f"/api/tasks/{task_id}/diff", params={"attempt": attempt}).text
-    )
+    sys.stdout.write(_diff(_api(ctx), task_id, attempt))
 
 
-@cloud_group.command("apply")
-@click.argument("task_id")
-@click.option("--attempt", default=1, type=click.IntRange(min=1))
-@click.pass_context
-@_guard
+@_task_command("apply")
+@_attempt_option
 def cloud_apply(ctx: click.Context, task_id: str, attempt: int) -> None:
     """git apply the attempt's diff to this checkout (all or nothing)."""
     from burro.frontends.cloud.client import apply_diff, cwd
 
-    text = _api(ctx).call("GET", f"/api/tasks/{task_id}/diff", params={"attempt": attempt}).text
-    click.echo(apply_diff(text, cwd()), err=True)
+    click.echo(apply_diff(_diff(_api(ctx), task_id, attempt), cwd()), err=True)
 
 
-@cloud_group.command("cancel")
-@click.argument("task_id")
-@click.pass_context
-@_guard
+@_task_command("cancel")
 def cloud_cancel(ctx: click.Context, task_id: str) -> None:
     """Cancel the task; its running commands are stopped."""
     click.echo(_api(ctx).call("POST", f"/api/tasks/{task_id}/cancel").json()["detail"], err=True)
 
 
-@cloud_group.command("pull")
-@click.argument("task_id")
-@click.option("--attempt", default=1, type=click.IntRange(min=1))
+@_task_command("pull")
+@_attempt_option
 @click.option("--no-apply", is_flag=True, help="Only bring the session, not the diff.")
-@click.pass_context
-@_guard
 def cloud_pull(ctx: click.Context, task_id: str, attempt: int, no_apply: bool) -> None:
     """Bring the task's session here (resumable with `burro resume`) and apply its diff."""
     from burro.frontends.cloud.client import apply_diff, cwd, repo_root
@@ -407,8 +398,7 @@ def cloud_pull(ctx: click.Context, task_id: str, attempt: int, no_apply: bool) -
     api = _api(ctx)
     root = repo_root(cwd())
     if not no_apply:
-        text = api.call("GET", f"/api/tasks/{task_id}/diff", params={"attempt": attempt}).text
-        click.echo(apply_diff(text, root), err=True)
+        click.echo(apply_diff(_diff(api, task_id, attempt), root), err=True)
     data = api.call("GET", f"/api/tasks/{task_id}/session", params={"attempt": attempt}).json()
     session_id, path = save_pulled_session(_home(), data["lines"], cwd=root)
     click.echo(session_id)

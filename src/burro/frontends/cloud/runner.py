@@ -57,9 +57,11 @@ class DbRolloutStore:
         pass
 
 
-def turn_progress(lines: list[str], message: str) -> str:
-    """Where the stored rollout says this turn is: "new" (never started), "pending"
-    (started, cut off) or "ended"."""
+def turn_progress(lines: list[str], key: str, message: str) -> str:
+    """Where the stored rollout says the turn ``key`` is: "new" (never started),
+    "pending" (started, cut off) or "ended". Its user message carries ``key`` as its
+    client id (so identical follow-ups stay apart); a rollout stored before ids were
+    given is matched by the text."""
     state = "new"
     for raw in lines:
         if '"type":"event"' not in raw:
@@ -69,7 +71,12 @@ def turn_progress(lines: list[str], message: str) -> str:
         except ValueError:
             continue
         kind = payload.get("type")
-        if kind == "user_message" and payload.get("text") == message:
+        ours = (
+            payload.get("client_id") == key
+            if "client_id" in payload
+            else payload.get("text") == message
+        )
+        if kind == "user_message" and ours:
             state = "pending"
         elif state == "pending" and kind in ("turn_complete", "turn_failed", "turn_aborted"):
             state = "ended"
@@ -124,7 +131,7 @@ class TurnRunner:
         try:
             ws, home = await self._prepare(drive, task.spec, task.base_commit, attempt.id, task.id)
             lines = await store.run(store.rollout, attempt.id)
-            progress = turn_progress(lines, message) if resuming else "new"
+            progress = turn_progress(lines, inp.turn_key, message) if resuming else "new"
             if progress == "ended":  # the turn ended; the worker died before saying so
                 outcome = await drive.settle(ws, lines)
             else:
@@ -133,7 +140,7 @@ class TurnRunner:
                 )
                 await store.run(store.set_turn_status, attempt.id, inp.turn_key, "started")
                 text = None if progress == "pending" else message
-                outcome = await drive.run(handle, ws, text)
+                outcome = await drive.run(handle, ws, text, key=inp.turn_key)
         except asyncio.CancelledError:
             if activity.is_worker_shutdown():
                 await store.run(store.update_attempt, attempt.id, status="queued")
@@ -332,8 +339,9 @@ class _Drive:
                 self.state.answered(call_id)
         await self.flush()
 
-    async def run(self, handle: Any, ws: Path, message: str | None) -> str:
-        """Drive the turn: ``message`` starts it, None continues the one cut off."""
+    async def run(self, handle: Any, ws: Path, message: str | None, *, key: str) -> str:
+        """Drive the turn: ``message`` starts it (with the turn's ``key`` as its client
+        id), None continues the one cut off."""
         from burro.protocol.items import TextPart
         from burro.protocol.ops import Shutdown, UserTurn
 
@@ -342,7 +350,7 @@ class _Drive:
             tail = self.setup_output[-4000:].strip() or "(no output)"
             self.add(ev.Warning(message=f"setup script finished; its output:\n{tail}"))
         if message is not None:
-            handle.submit(UserTurn(items=[TextPart(text=message)]))
+            handle.submit(UserTurn(items=[TextPart(text=message)], client_id=key))
         async for event in handle.events():
             self.add(event)
             if isinstance(event, TOOL_END):
