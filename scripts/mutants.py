@@ -69,9 +69,21 @@ MUTANTS = [
     Mutant(
         "typed input interrupts the turn instead of joining it",
         "src/burro/core/session.py",
-        '                st.pending_input.append(Message(role="user", content=list(op.items)))\n'
+        "                self._queue_input(op.items, client_id=op.client_id)\n"
         "                return\n",
         "                await self._stop_turn()\n",
+    ),
+    Mutant(
+        "a running review takes steered input",
+        "src/burro/core/session.py",
+        "            raise SteerRefused(_REVIEWING, code=\"turn_not_steerable\")\n",
+        "            pass\n",
+    ),
+    Mutant(
+        "the session's branch read from the wrong ref",
+        "src/burro/core/git.py",
+        'return (commit, ref[len("refs/heads/") :])',
+        'return (commit, ref)',
     ),
     Mutant(
         "AGENTS.md lost when a resumed session compacts",
