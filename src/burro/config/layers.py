@@ -53,8 +53,8 @@ class ShellConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class CloudNotify(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
-    """``[cloud.notify]``: the task server's webhook (``notify`` itself is Codex's program
-    hook, a list, so the table lives under ``cloud``)."""
+    """The task server's webhook: ``[notify]`` as a table, or ``[cloud.notify]`` (for a
+    config.toml whose top-level ``notify`` is Codex's program hook, a list)."""
 
     webhook: str
     format: Literal["json", "ntfy"] = "json"
@@ -93,7 +93,8 @@ class Layer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defau
     developer_instructions: str | None = None
     tool_output_token_limit: Positive | None = None
     hide_agent_reasoning: bool | None = None
-    notify: list[str] | None = None
+    # A list: Codex's program hook. A table: the task server's webhook (CloudNotify).
+    notify: list[str] | CloudNotify | None = None
     completion_nudges: Count | None = None
     rules: list[RuleConfig] | None = None
     shell_environment_policy: ShellEnvironmentPolicy | None = None

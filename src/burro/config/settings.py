@@ -220,7 +220,7 @@ def load_settings(
         developer_instructions=layer.developer_instructions,
         tool_output_bytes=token_limit * 4 if token_limit else info.tool_output_bytes,
         hide_agent_reasoning=bool(layer.hide_agent_reasoning),
-        notify=tuple(layer.notify or ()),
+        notify=tuple(layer.notify) if isinstance(layer.notify, list) else (),
         auto_compact_token_limit=layer.model_auto_compact_token_limit,
         completion_nudges=layer.completion_nudges,
         rules=tuple(layer.rules or ()),
@@ -236,8 +236,19 @@ def load_settings(
         warnings=tuple(warnings),
         provider_tables=tables,
         mcp_servers=dict(layer.mcp_servers),
-        cloud_notify=layer.cloud.notify if layer.cloud else None,
+        cloud_notify=_cloud_notify(layer),
     )
+
+
+def _cloud_notify(layer: Layer) -> CloudNotify | None:
+    """``[cloud.notify]``, else ``[notify]`` written as a table (both: an error)."""
+    table = layer.notify if isinstance(layer.notify, CloudNotify) else None
+    nested = layer.cloud.notify if layer.cloud else None
+    if table is not None and nested is not None:
+        raise ConfigError(
+            "the webhook is set twice, in [notify] and in [cloud.notify]; keep one of them"
+        )
+    return nested or table
 
 
 def switch_model(

@@ -54,3 +54,27 @@ def test_secrets_in_the_url_are_not_shown() -> None:
     assert redact(url) == "https://ntfy.example:8443/…"
     shown = repr(Notifier(url))
     assert "pa55" not in shown and "s3cret" not in shown and "tok3n" not in shown
+
+
+def test_a_notify_table_is_the_webhook_and_a_notify_list_stays_the_program_hook(
+    tmp_path: Path,
+) -> None:
+    from burro.config import ConfigError, load_settings
+
+    home = _home(tmp_path, '[notify]\nwebhook = "https://ntfy.sh/t"\nformat = "ntfy"\n')
+    assert resolve(_env(home), url=None, fmt=None) == Notifier("https://ntfy.sh/t", "ntfy")
+    settings = load_settings(cwd=tmp_path, env=_env(home))
+    assert settings.notify == ()  # no program to run
+    (home / "config.toml").write_text('notify = ["notify-send", "burro"]\n', encoding="utf-8")
+    settings = load_settings(cwd=tmp_path, env=_env(home))
+    assert settings.notify == ("notify-send", "burro") and settings.cloud_notify is None
+    (home / "config.toml").write_text(
+        '[notify]\nwebhook = "https://a"\n[cloud.notify]\nwebhook = "https://b"\n',
+        encoding="utf-8",
+    )
+    try:
+        load_settings(cwd=tmp_path, env=_env(home))
+    except ConfigError as exc:
+        assert "set twice" in str(exc) and "\n" not in str(exc)
+    else:
+        raise AssertionError("two webhooks were accepted")
