@@ -98,3 +98,35 @@ def test_fork_copies_the_history_and_leaves_the_original_alone(workspace: Worksp
     ]
     assert started == [thread.id, fork.id]
     assert schema_errors(lines) == []
+
+
+def test_fork_through_an_earlier_turn_keeps_only_what_came_before(workspace: Workspace) -> None:
+    from tests.app_server.rpc import app_server
+
+    workspace.server.add_turns(
+        Turn([Text("Noted: 7.")]), Turn([Text("Noted: 9.")]), Turn([Text("It is 7.")])
+    )
+    with app_server(workspace) as rpc:
+        thread = rpc.call("thread/start", {"cwd": str(workspace.repo)})["result"]["thread"]
+        turn_ids = []
+        for text in ("remember 7", "now make it 9"):
+            answer = rpc.call(
+                "turn/start",
+                {"threadId": thread["id"], "input": [{"type": "text", "text": text}]},
+            )
+            turn_ids.append(answer["result"]["turn"]["id"])
+            rpc.until("turn/completed")
+        fork = rpc.call("thread/fork", {"threadId": thread["id"], "lastTurnId": turn_ids[0]})
+        forked = fork["result"]["thread"]
+        assert forked["forkedFromId"] == thread["id"] and len(forked["turns"]) == 1
+        rpc.call(
+            "turn/start",
+            {"threadId": forked["id"], "input": [{"type": "text", "text": "what is it?"}]},
+        )
+        rpc.until("turn/completed")
+        unknown = rpc.call("thread/fork", {"threadId": thread["id"], "lastTurnId": "nope"})
+        assert unknown["error"]["code"] == -32602 and "no turn nope" in unknown["error"]["message"]
+    last = json.dumps(workspace.server.requests[-1].json)
+    assert "remember 7" in last and "what is it?" in last
+    assert "make it 9" not in last and "Noted: 9." not in last  # the later turn stayed behind
+    assert schema_errors(workspace.lines()) == []

@@ -284,22 +284,48 @@ def _read_once(store: RolloutStore) -> RolloutStore | None:
     return MemoryRolloutStore(lines, location=store.location)
 
 
-def fork_session(settings: Settings, source: str) -> tuple[str, Path]:
-    """Copy another session's history into a new session file; returns (id, path)."""
+def fork_session(
+    settings: Settings, source: str, *, through_turn: str | None = None
+) -> tuple[str, Path]:
+    """Copy another session's history into a new session file; returns (id, path).
+    ``through_turn`` keeps the history up to the end of that turn (a finished turn of
+    the source; CoreError otherwise) and leaves the later turns out."""
     from burro.core.reconstruct import restore
-    from burro.core.rollout import read_lines, rollout_path
+    from burro.core.rollout import read_raw, rollout_path
+    from burro.core.store import MemoryRolloutStore
 
     source_path = find_session(settings.burro_home, source)
-    restored = restore(source_path)
+    raw = list(read_raw(source_path))
+    if through_turn is not None:
+        raw = _through_turn(raw, through_turn)
+    restored = restore(MemoryRolloutStore(raw, location=str(source_path)))
     session_id = str(uuid.uuid4())
     path = rollout_path(settings.burro_home, session_id)
     writer = RolloutWriter(FileRolloutStore(path))
     writer.meta(new_meta(settings, session_id, forked_from=restored.meta.id))
     # What the user saw (the transcript a front end replays), then the history.
-    for line in read_lines(source_path):
+    for line in decode_lines(raw):
         if isinstance(line, EventLine):
             writer.event(line.payload, seq=line.seq)
     for item in (*restored.history, *restored.recovered):
         writer.item(item)
     writer.close()
     return session_id, path
+
+
+def _through_turn(raw: list[bytes], turn_id: str) -> list[bytes]:
+    """The lines up to and including the event that ended ``turn_id``."""
+    from burro.protocol.events import TurnAborted, TurnComplete, TurnFailed
+
+    for index, line in enumerate(raw):
+        for decoded in decode_lines([line]):
+            if (
+                isinstance(decoded, EventLine)
+                and isinstance(decoded.payload, TurnComplete | TurnFailed | TurnAborted)
+                and decoded.payload.turn_id == turn_id
+            ):
+                return raw[: index + 1]
+    raise CoreError(
+        f"turn {turn_id} is not a finished turn of this session; fork through a turn that "
+        "has ended"
+    )

@@ -49,12 +49,15 @@ async def thread_fork(server: AppServer, params: dict[str, Any]) -> dict[str, An
             f"a turn is running in thread {source.id}; fork it after turn/completed, "
             "or send turn/interrupt first",
         )
-    await _check_last_turn(server, source.id, params.get("lastTurnId"))
+    last = params.get("lastTurnId")
+    await _check_last_turn(server, source.id, last)
     # The fork works where its source did, unless the client says otherwise.
     opened = {**params, "cwd": params.get("cwd") or source.cwd, "ephemeral": False}
     settings = server._settings(opened)
     try:
-        new_id, _ = await asyncio.to_thread(fork_session, settings, source.path)
+        new_id, _ = await asyncio.to_thread(
+            fork_session, settings, source.path, through_turn=last
+        )
     except CoreError as exc:
         raise RpcError(INTERNAL, f"cannot fork thread {source.id}: {exc}") from exc
     t = await server._open(opened, resume=new_id)
@@ -87,18 +90,13 @@ async def _source(server: AppServer, params: dict[str, Any]) -> SessionInfo:
 
 
 async def _check_last_turn(server: AppServer, thread_id: str, last: Any) -> None:
-    """burro forks whole threads: ``lastTurnId`` may only name the last turn."""
+    """``lastTurnId`` must name a turn of the thread (the fork keeps it and what came
+    before it)."""
     if last is None:
         return
     from burro.core.api import session_transcript
 
     events = await asyncio.to_thread(session_transcript, server._home(), thread_id)
     turns = [e.turn_id for e in events if isinstance(e, TurnStarted)]
-    if turns and last == turns[-1]:
-        return
-    if last in turns:
-        raise RpcError(
-            INVALID_PARAMS,
-            f"burro forks whole threads: lastTurnId must be the thread's last turn ({turns[-1]})",
-        )
-    raise RpcError(INVALID_PARAMS, f"no turn {last} in thread {thread_id}")
+    if not isinstance(last, str) or last not in turns:
+        raise RpcError(INVALID_PARAMS, f"no turn {last} in thread {thread_id}")
