@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import threading
 from collections.abc import AsyncGenerator, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
@@ -66,21 +69,13 @@ def import_httpx() -> Any:
 
 def preload_http() -> None:
     """Load the HTTP stack a first request needs now, e.g. while a helper process
-    prepares the sandbox: httpx, its transport httpcore (loaded when the client is
-    built) and anyio (loaded by httpcore's first request under asyncio)."""
-    import contextlib
-    import importlib
+    prepares the sandbox: httpx and its transport, httpcore (loaded when the client is
+    built), and the codec that encodes the host name when the connection opens."""
+    import encodings.idna  # noqa: F401
 
-    import_httpx()
-    import anyio
     import httpcore  # noqa: F401
 
-    # anyio loads its parts on first use: the ones a request touches, and its asyncio
-    # backend (a private module; skipped if a later anyio moves it).
-    for name in ("Event", "Lock", "Semaphore", "CancelScope", "connect_tcp", "fail_after"):
-        getattr(anyio, name, None)
-    with contextlib.suppress(ImportError):
-        importlib.import_module("anyio._backends._asyncio")
+    import_httpx()
 
 
 def _describe(exc: BaseException) -> str:
@@ -88,15 +83,97 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+class _Feed:
+    """What the request's thread hands the event loop, in order: ``("head", response)``,
+    then ``("chunk", bytes)``… and ``("end", None)``, or ``("error", exception)``.
+
+    Why a thread: httpx's synchronous client runs on httpcore's thread-safe pool, while
+    its asyncio client needs anyio, whose import is a tenth of burro's start-up. The
+    loop side cancels by shutting the socket down, which wakes a blocked read at once."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self._lock = threading.Lock()
+        self._response: httpx.Response | None = None
+        self._finished = False  # the body was read to its end: the connection is reusable
+        self.cancelled = False
+
+    def put(self, kind: str, value: Any) -> None:  # from the request's thread
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody listens
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, (kind, value))
+
+    async def get(self) -> tuple[str, Any]:
+        return await self._queue.get()
+
+    def adopt(self, response: httpx.Response) -> bool:
+        """The thread got the response head; False when the loop side already left."""
+        with self._lock:
+            self._response = response
+            return not self.cancelled
+
+    def finish(self) -> None:
+        with self._lock:
+            self._finished = True
+
+    def cancel(self) -> None:
+        """Stop the thread: it leaves its read (the socket is shut down) and closes. A
+        response read to its end is left alone: its connection goes back to the pool."""
+        with self._lock:
+            self.cancelled = True
+            response = None if self._finished else self._response
+        stream = response.extensions.get("network_stream") if response is not None else None
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+def _pump(client: httpx.Client, request: httpx.Request, feed: _Feed) -> None:
+    """The request's thread: send, then pass the body on chunk by chunk."""
+    try:
+        response = client.send(request, stream=True)
+    except BaseException as exc:  # every failure goes to the loop side
+        feed.put("error", exc)
+        return
+    try:
+        if not feed.adopt(response):
+            return
+        feed.put("head", response)
+        for chunk in response.iter_bytes():
+            if feed.cancelled:
+                return
+            feed.put("chunk", chunk)
+        feed.finish()
+        feed.put("end", None)
+    except BaseException as exc:
+        if not feed.cancelled:
+            feed.put("error", exc)
+    finally:
+        response.close()
+
+
+async def _chunks(feed: _Feed) -> AsyncGenerator[bytes, None]:
+    while True:
+        kind, value = await feed.get()
+        if kind == "chunk":
+            yield value
+        elif kind == "end":
+            return
+        else:
+            raise value
+
+
 class SseTransport:
-    """Owns the httpx client (created on first use) and runs one request per call."""
+    """Owns the httpx client (created on first use) and runs one request per call, on a
+    thread of its own (see ``_Feed``)."""
 
     def __init__(self, provider: ProviderInfo) -> None:
         self._provider = provider
         self._idle_s = max(provider.stream_idle_timeout_ms, 1) / 1000.0
-        self._client: httpx.AsyncClient | None = None
+        self._client: httpx.Client | None = None
 
-    def _get_client(self) -> httpx.AsyncClient:
+    def _get_client(self) -> httpx.Client:
         if self._client is None:
             httpx = import_httpx()
             timeout = httpx.Timeout(
@@ -105,15 +182,13 @@ class SseTransport:
             # Plain-http endpoints (local servers) need no certificate store: loading
             # it costs ~80 ms of startup for nothing.
             plain = self._provider.base_url.startswith("http://")
-            self._client = httpx.AsyncClient(
-                timeout=timeout, follow_redirects=False, verify=not plain
-            )
+            self._client = httpx.Client(timeout=timeout, follow_redirects=False, verify=not plain)
         return self._client
 
     async def aclose(self) -> None:
         if self._client is not None:
             client, self._client = self._client, None
-            await client.aclose()
+            client.close()
 
     @property
     def idle_s(self) -> float:
@@ -127,6 +202,30 @@ class SseTransport:
             f"{self._idle_s:g} s (stream_idle_timeout_ms)",
             phase=phase,
         )
+
+    def _request_error(self, exc: BaseException, url: str) -> BaseException:
+        """What a failure before the response head means to the user."""
+        import httpx
+
+        name = self._provider.name
+        if isinstance(exc, httpx.ReadTimeout):
+            return self.idle_error(phase="request")
+        if isinstance(exc, httpx.UnsupportedProtocol):
+            return ModelError(
+                "bad_request", f"cannot send to {name} at {url}: {_describe(exc)}", phase="request"
+            )
+        if isinstance(exc, httpx.RemoteProtocolError):
+            return ModelError(
+                "empty_stream",
+                f"{name} at {url} closed the connection without any response; check its log "
+                f"({_describe(exc)})",
+                phase="request",
+            )
+        if isinstance(exc, httpx.RequestError):
+            return ModelError(
+                "connection", f"could not reach {name} at {url}: {_describe(exc)}", phase="request"
+            )
+        return exc
 
     async def post_sse(
         self, url: str, body: bytes, headers: dict[str, str]
@@ -147,37 +246,27 @@ class SseTransport:
             raise ModelError(
                 "bad_request", f"cannot build a request to {name} at {url}: {_describe(exc)}"
             ) from exc
+        feed = _Feed(asyncio.get_running_loop())
+        threading.Thread(
+            target=_pump, args=(client, request, feed), name="burro-model-stream", daemon=True
+        ).start()
         try:
-            async with asyncio.timeout(self._idle_s):
-                response = await client.send(request, stream=True)
-        except (TimeoutError, httpx.ReadTimeout) as exc:
-            raise self.idle_error(phase="request") from exc
-        except httpx.UnsupportedProtocol as exc:
-            raise ModelError(
-                "bad_request", f"cannot send to {name} at {url}: {_describe(exc)}", phase="request"
-            ) from exc
-        except httpx.RemoteProtocolError as exc:
-            raise ModelError(
-                "empty_stream",
-                f"{name} at {url} closed the connection without any response; check its log "
-                f"({_describe(exc)})",
-                phase="request",
-            ) from exc
-        except httpx.RequestError as exc:
-            raise ModelError(
-                "connection",
-                f"could not reach {name} at {url}: {_describe(exc)}",
-                phase="request",
-            ) from exc
-        try:
+            try:
+                async with asyncio.timeout(self._idle_s):
+                    kind, value = await feed.get()
+            except TimeoutError as exc:
+                raise self.idle_error(phase="request") from exc
+            if kind == "error":
+                raise self._request_error(value, url) from value
+            response: httpx.Response = value
             if not 200 <= response.status_code < 300:
-                raw = await self._read_error_body(response)
+                raw = await self._read_error_body(feed)
                 raise classify_http(response.status_code, raw, response.headers, self._provider)
             ctype = response.headers.get("content-type", "")
             if "json" in ctype and "event-stream" not in ctype:
-                raw = await self._read_error_body(response)
+                raw = await self._read_error_body(feed)
                 raise self._unexpected_json(raw)
-            events = aiter_sse(response.aiter_bytes()).__aiter__()
+            events = aiter_sse(_chunks(feed)).__aiter__()
             while True:
                 try:
                     event = await anext(events)
@@ -192,9 +281,9 @@ class SseTransport:
                     ) from exc
                 yield event
         finally:
-            await response.aclose()
+            feed.cancel()
 
-    async def _read_error_body(self, response: httpx.Response) -> bytes:
+    async def _read_error_body(self, feed: _Feed) -> bytes:
         import_httpx()
         import httpx
 
@@ -202,7 +291,7 @@ class SseTransport:
         size = 0
         try:
             async with asyncio.timeout(self._idle_s):
-                async for chunk in response.aiter_bytes():
+                async for chunk in _chunks(feed):
                     chunks.append(chunk)
                     size += len(chunk)
                     if size >= MAX_ERROR_BODY:

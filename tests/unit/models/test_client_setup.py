@@ -43,3 +43,46 @@ def test_bad_base_url_is_a_clear_non_retryable_error(base_url: str) -> None:
         asyncio.run(run())
     assert not exc.value.retryable
     assert "mine" in exc.value.message and "\n" not in exc.value.message
+
+
+def _stream_threads() -> list[str]:
+    import threading
+
+    return [t.name for t in threading.enumerate() if t.name == "burro-model-stream"]
+
+
+def test_leaving_a_stream_mid_way_frees_its_thread_and_the_next_request_works() -> None:
+    """The request runs on a thread; a turn that stops reading (an interrupt, a parse
+    error) shuts its socket down, so that thread ends at once instead of waiting out
+    the idle timeout on a server that went silent."""
+    import time
+
+    from tests.fakes.model_server import FakeModelServer
+    from tests.fakes.script import Hang, Text, Turn
+
+    async def run(url: str) -> tuple[list[str], str]:
+        info = ProviderInfo(
+            name="fake", base_url=url, wire_api="responses", stream_idle_timeout_ms=120_000
+        )
+        client = open_client(info, api_key="k", session_id="s")
+        prompt = Prompt(model="m", instructions="", items=[user_text("hi")])
+        try:
+            stream = client.stream(prompt).__aiter__()
+            await anext(stream)  # the answer has begun; the server then goes silent
+            await stream.aclose()  # what an interrupt does
+            deadline = time.monotonic() + 20
+            while _stream_threads() and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            left = _stream_threads()
+            texts = [
+                e.delta for e in [ev async for ev in client.stream(prompt)] if hasattr(e, "delta")
+            ]
+            return left, "".join(texts)
+        finally:
+            await client.aclose()
+
+    turns = [Turn([Text("first part of a long answer")], fault=Hang(after=4, seconds=60))]
+    with FakeModelServer([*turns, Turn([Text("second answer")])]) as srv:
+        left, second = asyncio.run(run(srv.base_url))
+    assert left == []  # the silent stream's thread is gone, 60 s before the server closes
+    assert second == "second answer"
