@@ -155,7 +155,7 @@ class SessionState:
             network_access=self.policy.network_access,
             reasoning_effort=self.effort,
             reasoning_summary=self.summary,
-            tools=[spec.name for spec in self.registry.specs()],
+            tools=self.registry.offered(),
         )
 
     def switch_model(self, model: str, *, provider: str | None) -> ModelClient | None:

@@ -93,6 +93,12 @@ class ToolRegistry:
     def names(self) -> list[str]:
         return list(self._order)
 
+    def offered(self) -> list[str]:
+        """The names ``specs()`` offers now (tools that joined included), without
+        building the specs."""
+        self._join()
+        return list(self._order)
+
     def _join(self) -> None:
         """Tools the source made ready since the last request join at the end (a tool,
         once offered, stays: every later request starts with the same tool list)."""
