@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import functools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -215,18 +216,23 @@ def _clean(value: Any) -> Any:
     return value
 
 
-_DECODER = msgspec.json.Decoder(Line)
+@functools.cache
+def _decoder() -> msgspec.json.Decoder[Line]:
+    """Built on first read (a resume, a listing): building it walks every event type,
+    which a new session that only writes never needs."""
+    return msgspec.json.Decoder(Line)
 
 
 def decode_lines(raw_lines: Iterable[bytes], *, damaged: list[int] | None = None) -> Iterator[Line]:
     """Every decodable line. A line cut short (a torn write: burro died while writing
     it) is skipped silently; any other undecodable line is skipped too, and its line
     number (1-based) is added to ``damaged`` when a list is given."""
+    decoder = _decoder()
     for number, raw in enumerate(raw_lines, start=1):
         if not raw.strip():
             continue
         try:
-            yield _DECODER.decode(raw)
+            yield decoder.decode(raw)
         except msgspec.DecodeError as exc:
             if damaged is not None and not _torn(exc):
                 damaged.append(number)
@@ -250,7 +256,7 @@ def read_meta(path: Path) -> SessionMeta | None:
     try:
         with path.open("rb") as fh:
             first = fh.readline()
-        line = _DECODER.decode(first)
+        line = _decoder().decode(first)
     except (OSError, msgspec.DecodeError):
         return None
     return line.payload if isinstance(line, MetaLine) else None
