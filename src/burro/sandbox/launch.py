@@ -146,11 +146,6 @@ def start_mirror(owner_uid: int, owner_gid: int) -> PendingMirror:
     return _mirrors[key]
 
 
-def mirror_for(owner_uid: int, owner_gid: int) -> Mirror:
-    """The id-mapped namespace for files owned by ``owner_uid:owner_gid`` (built once)."""
-    return start_mirror(owner_uid, owner_gid).result()
-
-
 def filter_path(program: bytes) -> str:
     """A /proc path that opens a sealed, read-only copy of ``program``."""
     key = (os.getpid(), program)
