@@ -51,6 +51,24 @@ def run_exec(
     return run_burro(["exec", *args], cwd=cwd, home=home, timeout=timeout, stdin=stdin)
 
 
+def exec_imports(server: FakeModelServer, *, cwd: Path, home: Path) -> set[str]:
+    """Every module a real `burro exec "hi"` loads (``-X importtime``); it must answer
+    the server's scripted "hello"."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "burro", "exec",
+         *provider_args(server, "responses"), "hi"],
+        cwd=cwd, env=burro_env(home), capture_output=True, text=True, timeout=60,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "hello"
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
 def start_exec(args: list[str], *, cwd: Path, home: Path) -> subprocess.Popen[str]:
     """The real `burro exec ARGS` in the background: stdin is /dev/null, stdout and
     stderr are pipes (text)."""

@@ -5,11 +5,9 @@ quick."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.e2e.conftest import burro_env, provider_args
+from tests.e2e.conftest import exec_imports
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.script import Text, Turn
 
@@ -31,18 +29,6 @@ def test_a_one_line_answer_loads_only_what_it_uses(
     repo: Path, burro_home: Path, server: FakeModelServer
 ) -> None:
     server.add_turns(Turn([Text("hello")]))
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "burro", "exec",
-         *provider_args(server, "responses"), "hi"],
-        cwd=repo, env=burro_env(burro_home), capture_output=True, text=True, timeout=60,
-        stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.strip() == "hello"
-    loaded = {
-        line.rsplit("|", 1)[1].strip()
-        for line in proc.stderr.splitlines()
-        if line.startswith("import time:") and "|" in line
-    }
+    loaded = exec_imports(server, cwd=repo, home=burro_home)
     assert {"burro.core.turn", "burro.tools.shell"} <= loaded  # the probe works
     assert not loaded & LOADED_ON_FIRST_USE, sorted(loaded & LOADED_ON_FIRST_USE)

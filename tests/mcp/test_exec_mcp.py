@@ -3,11 +3,9 @@ nothing of the MCP SDK is imported."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.e2e.conftest import assert_append_only, burro_env, provider_args, run_exec
+from tests.e2e.conftest import assert_append_only, exec_imports, provider_args, run_exec
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.script import Call, Text, Turn
 from tests.mcp.kit import stdio, write_servers
@@ -41,18 +39,6 @@ def test_exec_without_mcp_servers_imports_no_mcp_sdk(
     repo: Path, burro_home: Path, server: FakeModelServer
 ) -> None:
     server.add_turns(Turn([Text("hello")]))
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "burro", "exec",
-         *provider_args(server, "responses"), "hi"],
-        cwd=repo, env=burro_env(burro_home), capture_output=True, text=True, timeout=60,
-        stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.strip() == "hello"
-    imported = {
-        line.rsplit("|", 1)[1].strip().split(".")[0]
-        for line in proc.stderr.splitlines()
-        if line.startswith("import time:") and "|" in line
-    }
+    imported = {m.split(".")[0] for m in exec_imports(server, cwd=repo, home=burro_home)}
     assert "burro" in imported  # the probe works
     assert not imported & SDK_MODULES, imported & SDK_MODULES
