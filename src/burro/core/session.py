@@ -120,6 +120,11 @@ class Session:
     def turn_running(self) -> bool:
         return self._turn is not None and not self._turn.done()
 
+    @property
+    def reviewing(self) -> bool:
+        """A review runs: it takes no typed or steered input."""
+        return self.turn_running and self._turn is not None and self._turn.get_name() == _REVIEW
+
     def _publish(self, event: Event) -> None:
         """Number the event, persist it when it matters, and fan it out. Never raises:
         event lines are best effort in the writer (history lines are what fail a turn),
@@ -166,7 +171,7 @@ class Session:
     async def _handle(self, op: Op) -> None:
         st = self.state
         if isinstance(op, UserTurn):
-            if self.turn_running and self._turn is not None and self._turn.get_name() == _REVIEW:
+            if self.reviewing:
                 self._publish(Error(error=ErrorInfo(code="bad_request", message=_REVIEWING)))
                 return
             if self.turn_running:
@@ -212,7 +217,7 @@ class Session:
         """Queue ``op``'s input for the running turn (the model gets it at the turn's
         next request); the turn's id. SteerRefused when no turn takes input, or when
         the running turn is not the one expected."""
-        if self.turn_running and self._turn is not None and self._turn.get_name() == _REVIEW:
+        if self.reviewing:
             raise SteerRefused(_REVIEWING, code="turn_not_steerable")
         turn = self._current if self.turn_running else None
         if turn is None and self.turn_running:
