@@ -54,3 +54,30 @@ def test_closing_stdin_mid_turn_ends_the_server_and_its_command(workspace: Works
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_malformed_message_is_answered_or_dropped_and_the_server_goes_on(
+    workspace: Workspace,
+) -> None:
+    lines = [
+        {"id": [1], "result": {}},  # a "response" to nothing, with an id we never send
+        {"id": 1, "method": "initialize", "params": {"clientInfo": {"name": "t", "version": "1"}}},
+        {"id": 2, "method": "thread/start", "params": [str(workspace.repo)]},
+    ]
+    proc = subprocess.run(
+        [str(BURRO), "app-server"],
+        input="".join(json.dumps(m) + "\n" for m in lines),
+        capture_output=True,
+        text=True,
+        env=burro_env(workspace.home),
+        cwd=workspace.repo,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    answers = {m["id"]: m for m in map(json.loads, proc.stdout.splitlines())}
+    assert "userAgent" in answers[1]["result"]
+    assert answers[2]["error"] == {
+        "code": -32602,
+        "message": "thread/start: params must be a JSON object",
+    }

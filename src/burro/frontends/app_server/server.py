@@ -140,8 +140,9 @@ class AppServer:
             return
         if not isinstance(msg, dict):
             return
-        if "method" not in msg:  # a response to one of our requests
-            fut = self._waiting.get(msg.get("id"))  # type: ignore[arg-type]
+        if "method" not in msg:  # a response to one of our requests (our ids are ints)
+            rid = msg.get("id")
+            fut = self._waiting.get(rid) if isinstance(rid, int) else None
             if fut is not None and not fut.done():
                 fut.set_result(msg.get("result", {"error": msg.get("error")}))
             return
@@ -156,6 +157,8 @@ class AppServer:
                 raise RpcError(METHOD_NOT_FOUND, f"method {method} is not supported by burro")
             if not self._initialized and method != "initialize":
                 raise RpcError(INVALID_REQUEST, "Not initialized")
+            if not isinstance(params, dict):
+                raise RpcError(INVALID_PARAMS, f"{method}: params must be a JSON object")
             result = await handler(self, params)
         except RpcError as exc:
             self._write({"id": rid, "error": {"code": exc.code, "message": str(exc)}})
