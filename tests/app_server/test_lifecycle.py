@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from tests.app_server.conftest import Workspace
+from tests.app_server.rpc import answers_to
 from tests.e2e.conftest import BURRO, assert_closing_stdin_ends_it, burro_env
 from tests.fakes.script import Call, Turn
 from tests.fakes.workspace import fake_provider_overrides
@@ -64,18 +65,7 @@ def test_a_malformed_message_is_answered_or_dropped_and_the_server_goes_on(
         {"id": 1, "method": "initialize", "params": {"clientInfo": {"name": "t", "version": "1"}}},
         {"id": 2, "method": "thread/start", "params": [str(workspace.repo)]},
     ]
-    proc = subprocess.run(
-        [str(BURRO), "app-server"],
-        input="".join(json.dumps(m) + "\n" for m in lines),
-        capture_output=True,
-        text=True,
-        env=burro_env(workspace.home),
-        cwd=workspace.repo,
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    answers = {m["id"]: m for m in map(json.loads, proc.stdout.splitlines())}
+    answers = answers_to(workspace, lines)
     assert "userAgent" in answers[1]["result"]
     assert answers[2]["error"] == {
         "code": -32602,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -166,9 +165,7 @@ def test_file_changes_plan_reasoning_and_usage(workspace: Workspace) -> None:
 
 
 def test_requests_before_initialize_are_refused(workspace: Workspace) -> None:
-    import subprocess
-
-    from tests.e2e.conftest import BURRO, burro_env
+    from tests.app_server.rpc import answers_to
 
     lines = [
         {"id": 1, "method": "thread/list", "params": {}},
@@ -180,17 +177,7 @@ def test_requests_before_initialize_are_refused(workspace: Workspace) -> None:
         },
         {"id": 4, "method": "no/such/method", "params": {}},
     ]
-    proc = subprocess.run(
-        [str(BURRO), "app-server"],
-        input="".join(json.dumps(m) + "\n" for m in lines),
-        capture_output=True,
-        text=True,
-        env=burro_env(workspace.home),
-        cwd=workspace.repo,
-        timeout=60,
-        check=True,
-    )
-    answers = {m["id"]: m for m in map(json.loads, proc.stdout.splitlines())}
+    answers = answers_to(workspace, lines)
     assert answers[1]["error"]["message"] == "Not initialized"
     assert "userAgent" in answers[2]["result"]
     assert "sandbox 'bogus': use one of read-only" in answers[3]["error"]["message"]
