@@ -18,7 +18,11 @@ from burro import __version__
 from burro.frontends.app_server import steer_fork
 from burro.frontends.app_server.convert import (
     APPROVALS,
+    INTERNAL,
     INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
     SANDBOX,
     RpcError,
     approval_json,
@@ -49,11 +53,6 @@ from burro.protocol.ops import (
 if TYPE_CHECKING:
     from burro.config import Settings
     from burro.core.api import SessionHandle
-
-# JSON-RPC error codes (Codex uses the standard ones).
-INVALID_REQUEST = -32600
-METHOD_NOT_FOUND = -32601
-INTERNAL = -32603
 
 _DECISION: dict[str, ReviewDecision] = {
     "accept": "approved",
@@ -136,7 +135,9 @@ class AppServer:
         try:
             msg = json.loads(line)
         except ValueError:
-            self._write({"id": None, "error": {"code": -32700, "message": "parse error: not JSON"}})
+            self._write(
+                {"id": None, "error": {"code": PARSE_ERROR, "message": "parse error: not JSON"}}
+            )
             return
         if not isinstance(msg, dict):
             return
