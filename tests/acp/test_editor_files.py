@@ -133,3 +133,33 @@ async def test_the_sandbox_refuses_before_the_editor_is_asked_to_write(
     assert "patch rejected" in _outputs(workspace)["p1"]
     assert editor.writes == []
     assert path.read_text() == UNSAVED
+
+
+@dataclass
+class RefusingEditor(Editor):
+    """An editor that will not take the write (say the buffer is read-only)."""
+
+    async def write_text_file(self, session_id: str, path: str, content: str, **_: Any) -> Any:
+        from acp import RequestError
+
+        self.writes.append((path, content))
+        raise RequestError.invalid_request({"message": "the buffer is read-only"})
+
+
+async def test_a_write_the_editor_refuses_fails_and_the_disk_is_left_alone(
+    workspace: Workspace,
+) -> None:
+    repo = workspace.repo
+    (repo / "notes.txt").write_text(UNSAVED, encoding="utf-8")
+    patch = "*** Begin Patch\n*** Update File: notes.txt\n@@\n alpha\n-beta\n+BETA\n*** End Patch\n"
+    workspace.server.add_turns(
+        Turn([Call("apply_patch", {"input": patch}, call_id="p1")]), Turn([Text("ok")])
+    )
+    editor = RefusingEditor()
+    resp = await _run(workspace, editor, fs=True)
+    assert resp.stop_reason == "end_turn"
+    assert editor.writes == [(str(repo / "notes.txt"), "alpha\nBETA\ngamma\n")]
+    out = _outputs(workspace)["p1"]
+    assert "the editor refused the write (the buffer is read-only)" in out, out
+    # Nothing went to the disk behind the editor's back.
+    assert (repo / "notes.txt").read_text() == UNSAVED

@@ -55,6 +55,23 @@ class Rpc:
                 return out
 
 
+def answers_to(workspace: Workspace, lines: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    """Send ``lines`` to a fresh `burro app-server`, close its stdin, and return its
+    answers by id once it has exited (0, or the test fails)."""
+    proc = subprocess.run(
+        [str(BURRO), "app-server"],
+        input="".join(json.dumps(m) + "\n" for m in lines),
+        capture_output=True,
+        text=True,
+        env=burro_env(workspace.home),
+        cwd=workspace.repo,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return {m["id"]: m for m in map(json.loads, proc.stdout.splitlines())}
+
+
 @contextmanager
 def app_server(workspace: Workspace) -> Iterator[Rpc]:
     provider, table = fake_provider_overrides(workspace.server.base_url, "chat")

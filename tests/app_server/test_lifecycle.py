@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from tests.app_server.conftest import Workspace
+from tests.app_server.rpc import answers_to
 from tests.e2e.conftest import BURRO, assert_closing_stdin_ends_it, burro_env
 from tests.fakes.script import Call, Turn
 from tests.fakes.workspace import fake_provider_overrides
@@ -54,3 +55,19 @@ def test_closing_stdin_mid_turn_ends_the_server_and_its_command(workspace: Works
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_malformed_message_is_answered_or_dropped_and_the_server_goes_on(
+    workspace: Workspace,
+) -> None:
+    lines = [
+        {"id": [1], "result": {}},  # a "response" to nothing, with an id we never send
+        {"id": 1, "method": "initialize", "params": {"clientInfo": {"name": "t", "version": "1"}}},
+        {"id": 2, "method": "thread/start", "params": [str(workspace.repo)]},
+    ]
+    answers = answers_to(workspace, lines)
+    assert "userAgent" in answers[1]["result"]
+    assert answers[2]["error"] == {
+        "code": -32602,
+        "message": "thread/start: params must be a JSON object",
+    }

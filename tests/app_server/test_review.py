@@ -5,7 +5,6 @@ generated schema."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 from tests.app_server.conftest import Workspace, schema_errors
 from tests.app_server.rpc import app_server
 from tests.fakes.script import Call, Text, Turn
+from tests.review.answers import answer, finding
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -31,25 +31,16 @@ def _commit_and_change(workspace: Workspace) -> None:
 
 
 def _answer(repo: Any) -> str:
-    return json.dumps(
-        {
-            "findings": [
-                {
-                    "title": "[P0] Deletes the filesystem",
-                    "body": "The new line wipes the disk.",
-                    "confidence_score": 0.95,
-                    "priority": 0,
-                    "code_location": {
-                        "absolute_file_path": str(repo / "README.md"),
-                        "line_range": {"start": 3, "end": 3},
-                    },
-                }
-            ],
-            "overall_correctness": "patch is incorrect",
-            "overall_explanation": "It deletes everything.",
-            "overall_confidence_score": 0.9,
-        }
+    wipe = finding(
+        "[P0] Deletes the filesystem",
+        repo / "README.md",
+        3,
+        3,
+        priority=0,
+        body="The new line wipes the disk.",
+        confidence=0.95,
     )
+    return answer(wipe, explanation="It deletes everything.", confidence=0.9)
 
 
 def test_review_start_runs_the_review_inline_and_the_thread_goes_on(

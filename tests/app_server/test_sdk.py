@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 import pytest
 
@@ -86,6 +86,18 @@ def test_resume_the_thread_in_a_new_process(workspace: Workspace) -> None:
     assert schema_errors(workspace.lines()) == []
 
 
+def _untrusted_turn(workspace: Workspace, approvals: Any, prompt: str) -> Any:
+    """One turn on a new thread that asks before it runs anything, answered by
+    ``approvals``; the completed turn."""
+    client = workspace.client(approvals)
+    try:
+        started = client.thread_start({"cwd": str(workspace.repo), "approvalPolicy": "untrusted"})
+        turn = client.turn_start(started.thread.id, prompt)
+        return client.wait_for_turn_completed(turn.turn.id)
+    finally:
+        client.close()
+
+
 def test_approval_requests_answered_both_ways(workspace: Workspace) -> None:
     workspace.server.add_turns(
         Turn([Call("shell", {"command": ["touch", "allowed.txt"]}, call_id="c1")]),
@@ -99,13 +111,7 @@ def test_approval_requests_answered_both_ways(workspace: Workspace) -> None:
         asked.append((method, str(params.get("command"))))
         return {"decision": "accept" if len(asked) == 1 else "decline"}
 
-    client = workspace.client(approvals)
-    try:
-        started = client.thread_start({"cwd": str(workspace.repo), "approvalPolicy": "untrusted"})
-        turn = client.turn_start(started.thread.id, "touch two files")
-        done = client.wait_for_turn_completed(turn.turn.id)
-    finally:
-        client.close()
+    done = _untrusted_turn(workspace, approvals, "touch two files")
     assert done.turn.status.value == "completed"
     assert [m for m, _ in asked] == ["item/commandExecution/requestApproval"] * 2, asked
     assert "touch allowed.txt" in asked[0][1]
@@ -137,13 +143,7 @@ def test_file_changes_plan_reasoning_and_usage(workspace: Workspace) -> None:
         assert method == "item/fileChange/requestApproval"
         return {"decision": next(decisions)}
 
-    client = workspace.client(approvals)
-    try:
-        started = client.thread_start({"cwd": str(workspace.repo), "approvalPolicy": "untrusted"})
-        turn = client.turn_start(started.thread.id, "edit the notes")
-        done = client.wait_for_turn_completed(turn.turn.id)
-    finally:
-        client.close()
+    done = _untrusted_turn(workspace, approvals, "edit the notes")
     assert done.turn.status.value == "completed"
     sent = [m for side, m in workspace.lines() if side == "server" and "method" in m]
     methods = [m["method"] for m in sent]
@@ -165,9 +165,7 @@ def test_file_changes_plan_reasoning_and_usage(workspace: Workspace) -> None:
 
 
 def test_requests_before_initialize_are_refused(workspace: Workspace) -> None:
-    import subprocess
-
-    from tests.e2e.conftest import BURRO, burro_env
+    from tests.app_server.rpc import answers_to
 
     lines = [
         {"id": 1, "method": "thread/list", "params": {}},
@@ -179,17 +177,7 @@ def test_requests_before_initialize_are_refused(workspace: Workspace) -> None:
         },
         {"id": 4, "method": "no/such/method", "params": {}},
     ]
-    proc = subprocess.run(
-        [str(BURRO), "app-server"],
-        input="".join(json.dumps(m) + "\n" for m in lines),
-        capture_output=True,
-        text=True,
-        env=burro_env(workspace.home),
-        cwd=workspace.repo,
-        timeout=60,
-        check=True,
-    )
-    answers = {m["id"]: m for m in map(json.loads, proc.stdout.splitlines())}
+    answers = answers_to(workspace, lines)
     assert answers[1]["error"]["message"] == "Not initialized"
     assert "userAgent" in answers[2]["result"]
     assert "sandbox 'bogus': use one of read-only" in answers[3]["error"]["message"]

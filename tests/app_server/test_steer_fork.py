@@ -22,7 +22,8 @@ def _user_texts(body: dict[str, Any]) -> list[str]:
 
 
 def test_steer_adds_input_to_the_running_turn(workspace: Workspace) -> None:
-    from openai_codex.errors import InvalidRequestError
+    from openai_codex.errors import InvalidParamsError, InvalidRequestError
+    from openai_codex.generated.v2_all import TurnSteerResponse
 
     workspace.server.add_turns(
         Turn([Call("shell", {"command": WAIT}, call_id="w")]), Turn([Text("Green it is.")])
@@ -33,6 +34,10 @@ def test_steer_adds_input_to_the_running_turn(workspace: Workspace) -> None:
         turn_id = client.turn_start(thread_id, "paint it orange").turn.id
         with pytest.raises(InvalidRequestError, match="turn_other"):
             client.turn_steer(thread_id, "turn_other", "use blue")
+        # Steering needs the id of the turn the client means: no id, no steer.
+        unnamed = {"threadId": thread_id, "input": [{"type": "text", "text": "use red"}]}
+        with pytest.raises(InvalidParamsError, match="expectedTurnId"):
+            client.request("turn/steer", unnamed, response_model=TurnSteerResponse)
         steered = client.turn_steer(thread_id, turn_id, "use green instead")
         assert steered.turn_id == turn_id
         (workspace.repo / "go").touch()
@@ -47,6 +52,7 @@ def test_steer_adds_input_to_the_running_turn(workspace: Workspace) -> None:
     assert len(requests) == 2
     assert _user_texts(requests[1])[-1] == "use green instead"
     assert "use blue" not in json.dumps(requests)
+    assert "use red" not in json.dumps(requests)
     lines = workspace.lines()
     notes = [m for side, m in lines if side == "server" and "method" in m and "id" not in m]
     assert [n["params"]["turn"]["id"] for n in notes if n["method"] == "turn/started"] == [turn_id]

@@ -24,6 +24,8 @@ from tests.fakes.github import FakeGitHub
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.script import Text, Turn
 from tests.fakes.workspace import fake_provider_overrides
+from tests.review.answers import answer as review_answer
+from tests.review.answers import finding
 from tests.review.npm import webhook_examples
 
 SECRET = "s3cret-webhook"
@@ -270,29 +272,9 @@ OFF_BY_ONE = ("[P1] The last element is never added", 1, 3, 3)
 
 def answer(home: Path, *findings: tuple[str, int, int, int]) -> Turn:
     path = home / "github" / "work" / "octo-org__calc-7" / "calc.py"
-    return Turn(
-        [
-            Text(
-                json.dumps(
-                    {
-                        "findings": [
-                            {
-                                "title": t,
-                                "body": f"Explained: {t}",
-                                "priority": p,
-                                "confidence_score": 0.8,
-                                "code_location": {
-                                    "absolute_file_path": str(path),
-                                    "line_range": {"start": s, "end": e},
-                                },
-                            }
-                            for t, p, s, e in findings
-                        ],
-                        "overall_correctness": "patch is incorrect",
-                        "overall_explanation": "total() drops an element.",
-                        "overall_confidence_score": 0.7,
-                    }
-                )
-            )
-        ]
+    found = (
+        finding(t, path, s, e, priority=p, body=f"Explained: {t}", confidence=0.8)
+        for t, p, s, e in findings
     )
+    text = review_answer(*found, explanation="total() drops an element.", confidence=0.7)
+    return Turn([Text(text)])

@@ -14,6 +14,8 @@ from tests.e2e.test_exec_tools import tool_outputs
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.script import Call, Text, Turn
 from tests.fakes.workspace import fake_provider_overrides
+from tests.review.answers import answer as review_answer
+from tests.review.answers import finding
 from tests.review.bot_kit import git
 
 ORIGINAL = "def total(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s\n"
@@ -31,25 +33,11 @@ def calc(repo: Path) -> Path:
 def report(
     repo: Path, *findings: tuple[str, int, int, int], verdict: str = "patch is incorrect"
 ) -> str:
-    return json.dumps(
-        {
-            "findings": [
-                {
-                    "title": title,
-                    "body": "The last element is never added.",
-                    "priority": prio,
-                    "confidence_score": 0.9,
-                    "code_location": {
-                        "absolute_file_path": str(repo / "calc.py"),
-                        "line_range": {"start": start, "end": end},
-                    },
-                }
-                for title, prio, start, end in findings
-            ],
-            "overall_correctness": verdict,
-            "overall_explanation": "total() drops the last element.",
-            "overall_confidence_score": 0.8,
-        }
+    body = "The last element is never added."
+    return review_answer(
+        *(finding(t, repo / "calc.py", s, e, priority=p, body=body) for t, p, s, e in findings),
+        verdict=verdict,
+        explanation="total() drops the last element.",
     )
 
 

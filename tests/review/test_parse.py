@@ -16,19 +16,14 @@ from burro.review import (
     parse_review,
     review_guidelines,
 )
+from tests.review.answers import answer as review_answer
+from tests.review.answers import finding as one_finding
 
 ROOT = Path("/work/repo")
 
 
 def answer(*findings: dict[str, object], verdict: str = "patch is incorrect") -> str:
-    return json.dumps(
-        {
-            "findings": list(findings),
-            "overall_correctness": verdict,
-            "overall_explanation": "The loop skips the last item.",
-            "overall_confidence_score": 0.8,
-        }
-    )
+    return review_answer(*findings, verdict=verdict, explanation="The loop skips the last item.")
 
 
 def finding(
@@ -39,15 +34,8 @@ def finding(
     end: int = 4,
     priority: int | None = 1,
 ) -> dict[str, object]:
-    out: dict[str, object] = {
-        "title": title,
-        "body": "range(n - 1) skips the last element.",
-        "confidence_score": 0.9,
-        "code_location": {"absolute_file_path": path, "line_range": {"start": start, "end": end}},
-    }
-    if priority is not None:
-        out["priority"] = priority
-    return out
+    body = "range(n - 1) skips the last element."
+    return one_finding(title, path, start, end, priority=priority, body=body)
 
 
 def test_codex_shape_becomes_typed_findings_with_repo_relative_paths() -> None:

@@ -12,6 +12,7 @@ from burro.frontends.tui.review import parse_review_args
 from burro.review import BaseBranch, Commit, Uncommitted
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.script import Text, Turn
+from tests.review.answers import answer, finding
 from tests.review.bot_kit import git
 from tests.tui.conftest import AppFactory, make_app, wait_for
 
@@ -38,33 +39,19 @@ async def test_slash_review_shows_the_findings(
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "init")
     (repo / "README.md").write_text("# demo\nhello from the demo repo\nTODO remove me\n")
-    server.add_turns(
-        Turn(
-            [
-                Text(
-                    json.dumps(
-                        {
-                            "findings": [
-                                {
-                                    "title": "[P2] Leftover TODO",
-                                    "body": "Drop the TODO line.",
-                                    "priority": 2,
-                                    "confidence_score": 0.6,
-                                    "code_location": {
-                                        "absolute_file_path": str(repo / "README.md"),
-                                        "line_range": {"start": 3, "end": 3},
-                                    },
-                                }
-                            ],
-                            "overall_correctness": "patch is correct",
-                            "overall_explanation": "Harmless doc change.",
-                            "overall_confidence_score": 0.9,
-                        }
-                    )
-                )
-            ]
-        )
+    todo = finding(
+        "[P2] Leftover TODO",
+        repo / "README.md",
+        3,
+        3,
+        priority=2,
+        body="Drop the TODO line.",
+        confidence=0.6,
     )
+    verdict = answer(
+        todo, verdict="patch is correct", explanation="Harmless doc change.", confidence=0.9
+    )
+    server.add_turns(Turn([Text(verdict)]))
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_for(lambda: app.ready)

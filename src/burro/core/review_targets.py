@@ -7,7 +7,6 @@ from __future__ import annotations
 import subprocess
 import tomllib
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from burro.protocol.errors import BurroError
@@ -29,12 +28,10 @@ class ReviewTargetError(BurroError):
 
 @cache
 def _templates() -> dict[str, str]:
-    text = resources.files("burro.core").joinpath("data", "review_targets.toml").read_text()
+    from burro.core.context import data_text
+
+    text = data_text("review_targets.toml")
     return {k: str(v) for k, v in tomllib.loads(text).items()}
-
-
-def review_data(name: str) -> str:
-    return resources.files("burro.core").joinpath("data", name).read_text(encoding="utf-8")
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

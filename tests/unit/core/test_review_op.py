@@ -21,6 +21,7 @@ from burro.protocol.events import (
 from burro.protocol.ops import Review, UserTurn
 from burro.protocol.review import Custom, Uncommitted
 from tests.fakes.scripted import Run, ScriptedModel, calls, gated, say, start, texts
+from tests.review.answers import answer, finding
 
 pytestmark = pytest.mark.asyncio
 
@@ -44,30 +45,6 @@ def changed(tmp_path: Path) -> Path:
     lines[2:4] = ["def total(xs):", "    return sum(xs[1:])"]
     (root / "calc.py").write_text("\n".join(lines) + "\n")
     return root
-
-
-def finding(title: str, path: Path, start: int, end: int, *, priority: int) -> dict[str, object]:
-    return {
-        "title": title,
-        "body": "Explained.",
-        "confidence_score": 0.9,
-        "priority": priority,
-        "code_location": {
-            "absolute_file_path": str(path),
-            "line_range": {"start": start, "end": end},
-        },
-    }
-
-
-def answer(*findings: dict[str, object]) -> str:
-    return json.dumps(
-        {
-            "findings": list(findings),
-            "overall_correctness": "patch is incorrect",
-            "overall_explanation": "total() skips the first item.",
-            "overall_confidence_score": 0.8,
-        }
-    )
 
 
 async def review(run: Run, target: object = None, *, focus: str = "") -> TurnComplete | TurnFailed:

@@ -12,7 +12,12 @@ from burro.protocol.ops import OverrideTurnContext
 if TYPE_CHECKING:
     from burro.core.api import SessionInfo
 
+# JSON-RPC error codes (Codex uses the standard ones).
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
+INTERNAL = -32603
 
 SANDBOX = {
     "read-only": "readOnly",

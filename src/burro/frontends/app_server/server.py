@@ -18,7 +18,11 @@ from burro import __version__
 from burro.frontends.app_server import steer_fork
 from burro.frontends.app_server.convert import (
     APPROVALS,
+    INTERNAL,
     INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
     SANDBOX,
     RpcError,
     approval_json,
@@ -49,11 +53,6 @@ from burro.protocol.ops import (
 if TYPE_CHECKING:
     from burro.config import Settings
     from burro.core.api import SessionHandle
-
-# JSON-RPC error codes (Codex uses the standard ones).
-INVALID_REQUEST = -32600
-METHOD_NOT_FOUND = -32601
-INTERNAL = -32603
 
 _DECISION: dict[str, ReviewDecision] = {
     "accept": "approved",
@@ -136,12 +135,15 @@ class AppServer:
         try:
             msg = json.loads(line)
         except ValueError:
-            self._write({"id": None, "error": {"code": -32700, "message": "parse error: not JSON"}})
+            self._write(
+                {"id": None, "error": {"code": PARSE_ERROR, "message": "parse error: not JSON"}}
+            )
             return
         if not isinstance(msg, dict):
             return
-        if "method" not in msg:  # a response to one of our requests
-            fut = self._waiting.get(msg.get("id"))  # type: ignore[arg-type]
+        if "method" not in msg:  # a response to one of our requests (our ids are ints)
+            rid = msg.get("id")
+            fut = self._waiting.get(rid) if isinstance(rid, int) else None
             if fut is not None and not fut.done():
                 fut.set_result(msg.get("result", {"error": msg.get("error")}))
             return
@@ -156,6 +158,8 @@ class AppServer:
                 raise RpcError(METHOD_NOT_FOUND, f"method {method} is not supported by burro")
             if not self._initialized and method != "initialize":
                 raise RpcError(INVALID_REQUEST, "Not initialized")
+            if not isinstance(params, dict):
+                raise RpcError(INVALID_PARAMS, f"{method}: params must be a JSON object")
             result = await handler(self, params)
         except RpcError as exc:
             self._write({"id": rid, "error": {"code": exc.code, "message": str(exc)}})

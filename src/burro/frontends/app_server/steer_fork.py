@@ -6,15 +6,18 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from burro.frontends.app_server.convert import INVALID_PARAMS, RpcError, input_parts
+from burro.frontends.app_server.convert import (
+    INTERNAL,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    RpcError,
+    input_parts,
+)
 from burro.protocol.events import TurnStarted
 
 if TYPE_CHECKING:
     from burro.core.api import SessionInfo
     from burro.frontends.app_server.server import AppServer
-
-INVALID_REQUEST = -32600
-INTERNAL = -32603
 
 
 async def turn_steer(server: AppServer, params: dict[str, Any]) -> dict[str, Any]:
@@ -55,9 +58,7 @@ async def thread_fork(server: AppServer, params: dict[str, Any]) -> dict[str, An
     opened = {**params, "cwd": params.get("cwd") or source.cwd, "ephemeral": False}
     settings = server._settings(opened)
     try:
-        new_id, _ = await asyncio.to_thread(
-            fork_session, settings, source.path, through_turn=last
-        )
+        new_id, _ = await asyncio.to_thread(fork_session, settings, source.path, through_turn=last)
     except CoreError as exc:
         raise RpcError(INTERNAL, f"cannot fork thread {source.id}: {exc}") from exc
     t = await server._open(opened, resume=new_id)
