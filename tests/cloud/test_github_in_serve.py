@@ -113,6 +113,9 @@ def test_the_bot_runs_inside_serve_outside_the_token_gate(
         assert httpx.get(f"{hook}/webhook").status_code == 405
         assert httpx.get(f"{hook}/../api/tasks").status_code in (401, 404)
         assert httpx.get(f"{hook}/anything").status_code == 404
+        # The exemption is the /github prefix exactly: a look-alike path is the API's.
+        assert httpx.post(f"{serve.url}/githubx/webhook").status_code == 401
+        assert httpx.get(f"{serve.url}/github-webhook").status_code == 401
     finally:
         serve.stop()
         fake.stop()
