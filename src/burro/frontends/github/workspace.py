@@ -47,7 +47,7 @@ def _git(cwd: Path, *args: str, token: str = "", url: str = "") -> str:
         stdin=subprocess.DEVNULL,
         timeout=600,
         check=False,
-        env={"GIT_TERMINAL_PROMPT": "0", "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(cwd)},
+        env=_env(cwd),
     )
     if out.returncode != 0:
         detail = " ".join(out.stderr.split())[:300]
