@@ -3,6 +3,7 @@ server's environment (no credentials, no user git config)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ def test_git_gets_the_proxy_and_ca_settings_and_nothing_else(
     monkeypatch.setenv("GIT_SSL_CAINFO", "/etc/corp-ca.pem")
     monkeypatch.setenv("BURRO_GITHUB_WEBHOOK_SECRET", "s3cret")
     # A git alias starting with ! runs a shell command with git's environment.
-    shown = _git(tmp_path, "-c", "alias.showenv=!env", "showenv").splitlines()
+    shown = asyncio.run(_git(tmp_path, "-c", "alias.showenv=!env", "showenv")).splitlines()
     assert "HTTPS_PROXY=http://127.0.0.1:9" in shown
     assert "GIT_SSL_CAINFO=/etc/corp-ca.pem" in shown
     assert f"HOME={tmp_path}" in shown and "GIT_TERMINAL_PROMPT=0" in shown
