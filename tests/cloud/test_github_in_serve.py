@@ -5,6 +5,7 @@ route still needs the token. Without the configuration there is no webhook route
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,6 +114,9 @@ def test_the_bot_runs_inside_serve_outside_the_token_gate(
         assert httpx.get(f"{hook}/webhook").status_code == 405
         assert httpx.get(f"{hook}/../api/tasks").status_code in (401, 404)
         assert httpx.get(f"{hook}/anything").status_code == 404
+        # The exemption is the /github prefix exactly: a look-alike path is the API's.
+        assert httpx.post(f"{serve.url}/githubx/webhook").status_code == 401
+        assert httpx.get(f"{serve.url}/github-webhook").status_code == 401
     finally:
         serve.stop()
         fake.stop()
@@ -154,3 +158,49 @@ def test_a_half_configured_bot_is_a_clear_error(tmp_path: Path, temporal_address
     )
     assert out.returncode == 1
     assert "GitHub bot" in out.stderr and "BURRO_GITHUB_TOKEN" in out.stderr
+
+
+def test_a_hung_git_fetch_neither_stalls_the_api_nor_survives_sigterm(
+    tmp_path: Path, temporal_address: str, github: FakeGitHub, pr: PullRequest
+) -> None:
+    import socket
+    import threading
+
+    # A git remote that accepts the connection and never answers.
+    listener = socket.create_server(("127.0.0.1", 0))
+    fetching = threading.Event()
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(listener.accept()[0])
+                fetching.set()
+
+    threading.Thread(target=accept, daemon=True).start()
+    home = tmp_path / "home"
+    env = {
+        "BURRO_GITHUB_WEBHOOK_SECRET": SECRET,
+        "BURRO_GITHUB_TOKEN": github.token,
+        "BURRO_GITHUB_API_URL": github.url,
+    }
+    serve, fake = _serve(tmp_path, temporal_address, env=env, home=home)
+    try:
+        head = pr.push(HEAD1, "work")
+        hung = pr_object(pr, head)
+        hung["base"]["repo"]["clone_url"] = f"http://127.0.0.1:{listener.getsockname()[1]}/c.git"
+        github.set_pull(REPO, hung)
+        payload = pr_event(pr, head, "opened")
+        payload["pull_request"] = hung
+        assert deliver(f"{serve.url}/github", "pull_request", payload).status_code == 202
+        assert fetching.wait(60), serve.log()
+        # The fetch hangs; the task API still answers...
+        with serve.http() as c:
+            assert c.get("/api/tasks").status_code == 200
+    finally:
+        serve.stop()  # ...and one SIGTERM stops serve (30 s, else it is killed)
+        fake.stop()
+        listener.close()
+        for conn in held:
+            conn.close()
+    assert serve.proc is not None and serve.proc.returncode == 0, serve.log()

@@ -242,6 +242,25 @@ def test_attach_streams_sends_follow_ups_and_answers_approvals(make_serve) -> No
 
 
 @SQLITE_ONLY
+def test_attach_detaches_when_its_input_breaks(make_serve) -> None:
+    serve, _ = make_serve(lambda i: steps(final="hello from the task"))
+    task_id = serve.submit("say hello")
+    serve.wait_until(task_id, lambda v: v["status"] == "completed")
+    # A line that is not text: the input thread fails; attach says so and detaches.
+    out = subprocess.run(
+        [str(BURRO), "cloud", "--server", serve.url, "attach", task_id],
+        env={**serve.env, "PYTHONIOENCODING": "utf-8:strict"},
+        input=b"\xff\xfe not text\n",
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert out.returncode == 1, out.stderr
+    assert b"error: UnicodeDecodeError" in out.stdout
+    assert b"[detached; the task keeps running]" in out.stdout
+
+
+@SQLITE_ONLY
 def test_interrupt_stops_the_turn_and_the_task_takes_follow_ups(make_serve) -> None:
     marker = f"m{uuid.uuid4().hex[:8]}"
     serve, _ = make_serve(

@@ -326,6 +326,5 @@ def _through_turn(raw: list[bytes], turn_id: str) -> list[bytes]:
             ):
                 return raw[: index + 1]
     raise CoreError(
-        f"turn {turn_id} is not a finished turn of this session; fork through a turn that "
-        "has ended"
+        f"turn {turn_id} is not a finished turn of this session; fork through a turn that has ended"
     )

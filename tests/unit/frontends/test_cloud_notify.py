@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from burro.frontends.cloud.notify import Notifier, redact, resolve
 
 
@@ -54,6 +56,25 @@ def test_secrets_in_the_url_are_not_shown() -> None:
     assert redact(url) == "https://ntfy.example:8443/…"
     shown = repr(Notifier(url))
     assert "pa55" not in shown and "s3cret" not in shown and "tok3n" not in shown
+
+
+def test_an_unreachable_webhook_is_logged_without_its_secret(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import asyncio
+    import logging
+    import socket
+    from types import SimpleNamespace
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://user:pa55@127.0.0.1:{port}/s3cret-topic?auth=tok3n"
+    attempt = SimpleNamespace(task_id="task_1", k=1)
+    with caplog.at_level(logging.WARNING, logger="burro.cloud"):
+        asyncio.run(Notifier(url).send(attempt, "completed", "done"))
+    assert f"notify webhook http://127.0.0.1:{port}/… failed" in caplog.text
+    assert not any(s in caplog.text for s in ("pa55", "s3cret", "tok3n"))
 
 
 def test_a_notify_table_is_the_webhook_and_a_notify_list_stays_the_program_hook(

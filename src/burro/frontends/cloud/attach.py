@@ -119,21 +119,35 @@ def attach(api: Api, task_id: str) -> int:
     session = Attached(api, task_id, out=sys.stdout)
     session.say(HELP)
     signal.signal(signal.SIGINT, session.on_sigint)
-    reader = threading.Thread(target=session.stream, daemon=True)
-    reader.start()
+    failed = threading.Event()
+
+    def detach_when_done(work: Any) -> Any:
+        """A thread's boundary: when it ends, for any reason, attach detaches (a dead
+        reader or input thread must not leave it hanging)."""
+
+        def run() -> None:
+            try:
+                work()
+            except Exception as exc:
+                session.say(f"error: {type(exc).__name__}: {exc}")
+                failed.set()
+            finally:
+                session.stop.set()
+
+        return run
 
     def read_input() -> None:
-        for line in sys.stdin:
+        for line in sys.stdin:  # until Ctrl-D
             try:
                 session.handle_line(line)
             except CloudError as exc:
                 session.say(f"error: {exc}")
             if session.stop.is_set():
                 return
-        session.stop.set()  # Ctrl-D
 
-    threading.Thread(target=read_input, daemon=True).start()
+    threading.Thread(target=detach_when_done(session.stream), daemon=True).start()
+    threading.Thread(target=detach_when_done(read_input), daemon=True).start()
     while not session.stop.wait(0.2):
         pass
     session.say("[detached; the task keeps running]")
-    return 0
+    return 1 if failed.is_set() else 0

@@ -168,7 +168,7 @@ class Bot:
         cfg = self.config
         head = str(pr["head"]["sha"])
         base_repo = pr["base"]["repo"]
-        workspace.checkout(
+        await workspace.checkout(
             work,
             clone_url=base_repo["clone_url"],
             base_ref=pr["base"]["ref"],
@@ -176,9 +176,9 @@ class Bot:
             head_sha=head,
             token=api.token,
         )
-        base = workspace.merge_base(work, f"refs/remotes/base/{pr['base']['ref']}", head)
+        base = await workspace.merge_base(work, f"refs/remotes/base/{pr['base']['ref']}", head)
         since = None
-        if job.automatic and state.head and workspace.is_ancestor(work, state.head, head):
+        if job.automatic and state.head and await workspace.is_ancestor(work, state.head, head):
             since = state.head
         target = Range(
             base=base,

@@ -4,13 +4,17 @@ itself runs in burro's read-only sandbox."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import os
 import shutil
-import subprocess
+import signal
 from pathlib import Path
 
 from burro.frontends.github.client import GitHubError
+
+_GIT_TIMEOUT_S = 600
 
 _PASS = (
     "HTTPS_PROXY",
@@ -34,36 +38,47 @@ def _env(cwd: Path) -> dict[str, str]:
     return env
 
 
-def _git(cwd: Path, *args: str, token: str = "", url: str = "") -> str:
+async def _git(cwd: Path, *args: str, token: str = "", url: str = "") -> str:
+    """git as a child of the event loop (inside `burro serve` a slow fetch must not
+    stall the API or a SIGTERM); cancelled, it kills git and its helpers."""
     cmd = ["git"]
     if token and url.startswith(("https://", "http://")):
         basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
         cmd += ["-c", f"http.extraHeader=Authorization: Basic {basic}"]
-    out = subprocess.run(
-        [*cmd, *args],
+    proc = await asyncio.create_subprocess_exec(
+        *cmd,
+        *args,
         cwd=cwd,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=600,
-        check=False,
-        env={"GIT_TERMINAL_PROMPT": "0", "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(cwd)},
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=_env(cwd),
+        start_new_session=True,  # its group: git-remote-http goes with it
     )
-    if out.returncode != 0:
-        detail = " ".join(out.stderr.split())[:300]
+    try:
+        stdout, stderr = await asyncio.wait_for(proc.communicate(), _GIT_TIMEOUT_S)
+    except TimeoutError:
+        raise GitHubError(f"git {args[0]} timed out", retryable=True) from None
+    finally:
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            await proc.wait()
+    if proc.returncode != 0:
+        detail = " ".join(stderr.decode(errors="replace").split())[:300]
         raise GitHubError(f"git {args[0]} failed: {detail}", retryable=True)
-    return out.stdout.strip()
+    return stdout.decode(errors="replace").strip()
 
 
-def checkout(
+async def checkout(
     dest: Path, *, clone_url: str, base_ref: str, number: int, head_sha: str, token: str
 ) -> None:
     """``dest`` becomes a repository at ``head_sha`` with the base branch fetched."""
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
-    _git(dest, "init", "-q")
-    _git(
+    await _git(dest, "init", "-q")
+    await _git(
         dest,
         "fetch",
         "-q",
@@ -74,16 +89,16 @@ def checkout(
         token=token,
         url=clone_url,
     )
-    _git(dest, "-c", "advice.detachedHead=false", "checkout", "-q", "--detach", head_sha)
+    await _git(dest, "-c", "advice.detachedHead=false", "checkout", "-q", "--detach", head_sha)
 
 
-def merge_base(dest: Path, a: str, b: str) -> str:
-    return _git(dest, "merge-base", a, b)
+async def merge_base(dest: Path, a: str, b: str) -> str:
+    return await _git(dest, "merge-base", a, b)
 
 
-def is_ancestor(dest: Path, old: str, new: str) -> bool:
+async def is_ancestor(dest: Path, old: str, new: str) -> bool:
     try:
-        _git(dest, "merge-base", "--is-ancestor", old, new)
+        await _git(dest, "merge-base", "--is-ancestor", old, new)
     except GitHubError:
         return False
     return True
