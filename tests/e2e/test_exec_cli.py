@@ -122,3 +122,20 @@ def test_session_is_written_unless_ephemeral(
         == 0
     )
     assert len(list((burro_home / "sessions").rglob("rollout-*.jsonl"))) == 1
+
+
+def test_output_into_a_closed_pipe_exits_1_quietly(
+    repo: Path, burro_home: Path, server: FakeModelServer
+) -> None:
+    """`burro exec … | head -0`: the reader is gone before the answer is written."""
+    from tests.e2e.conftest import start_exec
+
+    server.add_turns(Turn([Text("a long answer nobody reads")]))
+    proc = start_exec(
+        ["--json", *provider_args(server, "responses"), "hi"], cwd=repo, home=burro_home
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 1
+    assert "Traceback" not in err and "Exception ignored" not in err, err

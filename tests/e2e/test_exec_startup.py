@@ -1,7 +1,7 @@
 """What a one-line question loads: `burro exec` answering "hi" loads none of the parts a
 task may never need (the patch engine, review, compaction, undo snapshots, resume
-reconstruction, retries, the macOS sandbox, anyio's event-loop layer), so every start stays
-quick."""
+reconstruction, retries, the macOS sandbox, anyio's event-loop layer, click), so every
+start stays quick."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ LOADED_ON_FIRST_USE = {
     "burro.util.backoff",
     "burro.sandbox.seatbelt",
     "anyio._backends._asyncio",  # the model's HTTP runs on httpx's thread-safe sync pool
+    "click",  # `burro exec` reads its options without it (burro.cli._fast)
 }
 
 

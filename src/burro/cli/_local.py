@@ -8,13 +8,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import click
-
 DEFAULT_LOCAL_PROVIDER = "ollama"
 _HINTS = {
     "ollama": "start it with `ollama serve`",
     "lmstudio": "start the LM Studio server",
 }
+
+
+def _say(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 def check_local_server(
@@ -49,10 +52,9 @@ def check_local_server(
         socket.create_connection((host, port), timeout=1.0).close()
     except OSError:
         hint = _HINTS.get(provider, "start it")
-        click.echo(
+        _say(
             f"error: no local model server listens at {base} (provider `{provider}`); "
-            f"{hint}, or choose another with --local-provider",
-            err=True,
+            f"{hint}, or choose another with --local-provider"
         )
         sys.exit(1)
     if model is not None:
@@ -64,10 +66,9 @@ def check_local_server(
     served = [m.id for m in asyncio.run(discover_models(settings, env=os.environ))]
     if not served or settings.model in served:
         return None
-    click.echo(
+    _say(
         f"note: {base} does not serve `{settings.model}`; using `{served[0]}`, the first "
-        "model it lists (choose another with -m)",
-        err=True,
+        "model it lists (choose another with -m)"
     )
     return served[0]
 

@@ -25,4 +25,3 @@ def _enabled_after(args: list[str]) -> bool:
 def test_a_chosen_command_turns_the_collector_back_on() -> None:
     for args in (["serve", "--help"], ["app-server", "--help"], ["cloud", "list", "--help"]):
         assert _enabled_after(args), args
-
