@@ -1,6 +1,6 @@
 """What a one-line question loads: `burro exec` answering "hi" loads none of the parts a
 task may never need (the patch engine, review, compaction, undo snapshots, resume
-reconstruction, retries, the macOS sandbox, anyio's event-loop layer, click), so every
+reconstruction, retries, the macOS sandbox, anyio's event-loop layer, httpx, click), so every
 start stays quick."""
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ LOADED_ON_FIRST_USE = {
     "burro.core.reconstruct",
     "burro.util.backoff",
     "burro.sandbox.seatbelt",
-    "anyio._backends._asyncio",  # the model's HTTP runs on httpx's thread-safe sync pool
+    "anyio._backends._asyncio",  # the model's HTTP runs on httpcore's thread-safe sync pool
+    "httpx",  # the model's requests go straight to httpcore (burro.models._http)
     "click",  # `burro exec` reads its options without it (burro.cli._fast)
 }
 

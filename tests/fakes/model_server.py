@@ -25,6 +25,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -309,10 +310,12 @@ class FakeModelServer:
         chat_usage_always: bool = False,
         record_path: str | Path | None = None,
         get_routes: dict[str, Any] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         turns = script.turns if isinstance(script, Script) else script
         self._turns: deque[Turn] = deque(turns)
         self._port = port
+        self._tls = tls  # HTTPS (tests.fakes.tls) instead of plain HTTP
         self.chat_usage_always = chat_usage_always
         # GET answers, e.g. {"/v1/models": {...}, "/props": {...}} (model discovery).
         self.get_routes: dict[str, Any] = dict(get_routes or {})
@@ -335,8 +338,11 @@ class FakeModelServer:
             self._record_file = self._record_path.open("a", encoding="utf-8")
         httpd = _Httpd(("127.0.0.1", self._port), _Handler)
         httpd.fake = self
+        if self._tls is not None:
+            httpd.socket = self._tls.wrap_socket(httpd.socket, server_side=True)
         self._httpd = httpd
-        self.base_url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+        scheme = "https" if self._tls is not None else "http"
+        self.base_url = f"{scheme}://127.0.0.1:{httpd.server_address[1]}/v1"
         self._thread = threading.Thread(
             target=httpd.serve_forever,
             kwargs={"poll_interval": 0.05},

@@ -1,4 +1,10 @@
-"""One streaming POST over httpx, with errors classified and an idle timeout per event."""
+"""One streaming POST, with errors classified and an idle timeout per event.
+
+The model's requests go straight to httpcore, the connection engine under httpx (its
+pool, TLS, proxies, HTTP/1.1): ``import httpx`` adds ~30 ms to every start (its URL, cookie,
+auth and multipart layers pull in urllib.request, http.client and the email package),
+and a model request needs none of it. The environment is read as httpx reads it
+(``_net``). Everything else in burro that speaks HTTP uses httpx."""
 
 from __future__ import annotations
 
@@ -23,11 +29,12 @@ from burro.models.errors import (
 from burro.util.sse import SseEvent, aiter_sse
 
 if TYPE_CHECKING:
-    import httpx
+    import httpcore
 
 CONNECT_TIMEOUT_S = 30.0
 WRITE_TIMEOUT_S = 120.0
 MAX_ERROR_BODY = 64 * 1024
+_PORTS = {b"http": 80, b"https": 443}
 
 
 def endpoint_url(provider: ProviderInfo, path: str) -> str:
@@ -69,13 +76,24 @@ def import_httpx() -> Any:
 
 def preload_http() -> None:
     """Load the HTTP stack a first request needs now, e.g. while a helper process
-    prepares the sandbox: httpx and its transport, httpcore (loaded when the client is
-    built), and the codec that encodes the host name when the connection opens."""
+    prepares the sandbox: httpcore, and the codec that encodes the host name when the
+    connection opens."""
     import encodings.idna  # noqa: F401
 
     import httpcore  # noqa: F401
 
-    import_httpx()
+
+def _network_errors() -> tuple[type[BaseException], ...]:
+    """What httpcore raises when a request fails (httpx calls them RequestError)."""
+    import httpcore
+
+    return (
+        httpcore.NetworkError,
+        httpcore.TimeoutException,
+        httpcore.ProtocolError,
+        httpcore.ProxyError,
+        httpcore.UnsupportedProtocol,
+    )
 
 
 def _describe(exc: BaseException) -> str:
@@ -87,15 +105,15 @@ class _Feed:
     """What the request's thread hands the event loop, in order: ``("head", response)``,
     then ``("chunk", bytes)``… and ``("end", None)``, or ``("error", exception)``.
 
-    Why a thread: httpx's synchronous client runs on httpcore's thread-safe pool, while
-    its asyncio client needs anyio, whose import is a tenth of burro's start-up. The
-    loop side cancels by shutting the socket down, which wakes a blocked read at once."""
+    Why a thread: httpcore's synchronous pool is thread-safe, while its asyncio side
+    needs anyio, whose import is a tenth of burro's start-up. The loop side cancels by
+    shutting the socket down, which wakes a blocked read at once."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self._lock = threading.Lock()
-        self._response: httpx.Response | None = None
+        self._response: httpcore.Response | None = None
         self._finished = False  # the body was read to its end: the connection is reusable
         self.cancelled = False
 
@@ -106,7 +124,7 @@ class _Feed:
     async def get(self) -> tuple[str, Any]:
         return await self._queue.get()
 
-    def adopt(self, response: httpx.Response) -> bool:
+    def adopt(self, response: httpcore.Response) -> bool:
         """The thread got the response head; False when the loop side already left."""
         with self._lock:
             self._response = response
@@ -129,10 +147,10 @@ class _Feed:
                 sock.shutdown(socket.SHUT_RDWR)
 
 
-def _pump(client: httpx.Client, request: httpx.Request, feed: _Feed) -> None:
+def _pump(pool: httpcore.ConnectionPool, request: httpcore.Request, feed: _Feed) -> None:
     """The request's thread: send, then pass the body on chunk by chunk."""
     try:
-        response = client.send(request, stream=True)
+        response = pool.handle_request(request)
     except BaseException as exc:  # every failure goes to the loop side
         feed.put("error", exc)
         return
@@ -140,10 +158,15 @@ def _pump(client: httpx.Client, request: httpx.Request, feed: _Feed) -> None:
         if not feed.adopt(response):
             return
         feed.put("head", response)
-        for chunk in response.iter_bytes():
+        unzip = _decoder(response.headers)
+        for chunk in response.stream:  # type: ignore[union-attr]
             if feed.cancelled:
                 return
-            feed.put("chunk", chunk)
+            chunk = unzip.decompress(chunk) if unzip is not None else chunk
+            if chunk:
+                feed.put("chunk", chunk)
+        if unzip is not None and (tail := unzip.flush()):
+            feed.put("chunk", tail)
         feed.finish()
         feed.put("end", None)
     except BaseException as exc:
@@ -151,6 +174,25 @@ def _pump(client: httpx.Client, request: httpx.Request, feed: _Feed) -> None:
             feed.put("error", exc)
     finally:
         response.close()
+
+
+def _decoder(headers: list[tuple[bytes, bytes]]) -> Any:
+    """A decompressor for a gzip or deflate body (burro asks for none, but a proxy may
+    compress anyway); None for a plain one."""
+    encoding = b",".join(v for k, v in headers if k.lower() == b"content-encoding").strip()
+    if encoding.lower() in (b"gzip", b"x-gzip", b"deflate"):
+        import zlib
+
+        return zlib.decompressobj(zlib.MAX_WBITS | 32)  # 32: gzip or zlib header
+    return None
+
+
+def _text_headers(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in headers:
+        name, text = key.decode("latin-1").lower(), value.decode("latin-1")
+        out[name] = f"{out[name]}, {text}" if name in out else text
+    return out
 
 
 async def _chunks(feed: _Feed) -> AsyncGenerator[bytes, None]:
@@ -165,30 +207,72 @@ async def _chunks(feed: _Feed) -> AsyncGenerator[bytes, None]:
 
 
 class SseTransport:
-    """Owns the httpx client (created on first use) and runs one request per call, on a
-    thread of its own (see ``_Feed``)."""
+    """Owns the connection pool (created on first use) and runs one request per call, on
+    a thread of its own (see ``_Feed``)."""
 
     def __init__(self, provider: ProviderInfo) -> None:
         self._provider = provider
         self._idle_s = max(provider.stream_idle_timeout_ms, 1) / 1000.0
-        self._client: httpx.Client | None = None
+        self._pool: httpcore.ConnectionPool | None = None
 
-    def _get_client(self) -> httpx.Client:
-        if self._client is None:
-            httpx = import_httpx()
-            timeout = httpx.Timeout(
-                connect=CONNECT_TIMEOUT_S, read=self._idle_s, write=WRITE_TIMEOUT_S, pool=None
+    def _get_pool(self, url: str) -> httpcore.ConnectionPool:
+        if self._pool is None:
+            import os
+
+            import httpcore
+
+            from burro.models._net import proxy_for, ssl_context
+
+            # Plain-http endpoints (local servers) need no certificate store.
+            plain = url.startswith("http://")
+            proxy = proxy_for(url, os.environ)
+            context = None if plain and proxy is None else ssl_context(os.environ)
+            self._pool = httpcore.ConnectionPool(
+                ssl_context=context,
+                proxy=httpcore.Proxy(proxy.url, auth=proxy.auth, ssl_context=context)
+                if proxy is not None
+                else None,
+                max_connections=100,
+                max_keepalive_connections=20,
+                keepalive_expiry=5.0,
             )
-            # Plain-http endpoints (local servers) need no certificate store: loading
-            # it costs ~80 ms of startup for nothing.
-            plain = self._provider.base_url.startswith("http://")
-            self._client = httpx.Client(timeout=timeout, follow_redirects=False, verify=not plain)
-        return self._client
+        return self._pool
+
+    def _request(self, url: str, body: bytes, headers: dict[str, str]) -> httpcore.Request:
+        """The request; ValueError or TypeError for a URL or header it cannot carry."""
+        import httpcore
+
+        from burro import __version__
+
+        sent = {"user-agent": f"burro/{__version__}", "accept-encoding": "identity"}
+        sent.update({k.lower(): v for k, v in headers.items()})
+        sent.pop("host", None)
+        sent.pop("content-length", None)
+        raw: list[tuple[bytes, bytes]] = []
+        for key, value in sent.items():
+            if any(c in value for c in "\r\n\0"):
+                raise ValueError(f"header {key} holds a line break")
+            raw.append((key.encode("ascii"), value.encode("latin-1")))
+        target = httpcore.URL(url)
+        host = (
+            target.host
+            if target.port in (None, _PORTS.get(target.scheme))
+            else b"%b:%d"
+            % (
+                target.host,
+                target.port,
+            )
+        )
+        raw = [(b"host", host), *raw, (b"content-length", str(len(body)).encode())]
+        timeout = {"connect": CONNECT_TIMEOUT_S, "read": self._idle_s, "write": WRITE_TIMEOUT_S}
+        return httpcore.Request(
+            "POST", target, headers=raw, content=body, extensions={"timeout": timeout}
+        )
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            client.close()
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.close()
 
     @property
     def idle_s(self) -> float:
@@ -205,23 +289,23 @@ class SseTransport:
 
     def _request_error(self, exc: BaseException, url: str) -> BaseException:
         """What a failure before the response head means to the user."""
-        import httpx
+        import httpcore
 
         name = self._provider.name
-        if isinstance(exc, httpx.ReadTimeout):
+        if isinstance(exc, httpcore.ReadTimeout):
             return self.idle_error(phase="request")
-        if isinstance(exc, httpx.UnsupportedProtocol):
+        if isinstance(exc, httpcore.UnsupportedProtocol | httpcore.LocalProtocolError):
             return ModelError(
                 "bad_request", f"cannot send to {name} at {url}: {_describe(exc)}", phase="request"
             )
-        if isinstance(exc, httpx.RemoteProtocolError):
+        if isinstance(exc, httpcore.RemoteProtocolError):
             return ModelError(
                 "empty_stream",
                 f"{name} at {url} closed the connection without any response; check its log "
                 f"({_describe(exc)})",
                 phase="request",
             )
-        if isinstance(exc, httpx.RequestError):
+        if isinstance(exc, _network_errors()):
             return ModelError(
                 "connection", f"could not reach {name} at {url}: {_describe(exc)}", phase="request"
             )
@@ -235,20 +319,19 @@ class SseTransport:
         Waiting for the response head is bounded here; the time between events is
         bounded by the caller, which knows which events are progress (keep-alive
         events and comments must not hold a stuck stream open for ever)."""
-        import_httpx()
-        import httpx
+        import httpcore
 
-        client = self._get_client()
         name = self._provider.name
         try:
-            request = client.build_request("POST", url, content=body, headers=headers)
-        except (httpx.InvalidURL, ValueError) as exc:  # bad base_url or header value
+            pool = self._get_pool(url)
+            request = self._request(url, body, headers)
+        except (ValueError, TypeError) as exc:  # bad base_url or header value
             raise ModelError(
                 "bad_request", f"cannot build a request to {name} at {url}: {_describe(exc)}"
             ) from exc
         feed = _Feed(asyncio.get_running_loop())
         threading.Thread(
-            target=_pump, args=(client, request, feed), name="burro-model-stream", daemon=True
+            target=_pump, args=(pool, request, feed), name="burro-model-stream", daemon=True
         ).start()
         try:
             try:
@@ -258,11 +341,12 @@ class SseTransport:
                 raise self.idle_error(phase="request") from exc
             if kind == "error":
                 raise self._request_error(value, url) from value
-            response: httpx.Response = value
-            if not 200 <= response.status_code < 300:
+            response: httpcore.Response = value
+            head = _text_headers(response.headers)
+            if not 200 <= response.status < 300:
                 raw = await self._read_error_body(feed)
-                raise classify_http(response.status_code, raw, response.headers, self._provider)
-            ctype = response.headers.get("content-type", "")
+                raise classify_http(response.status, raw, head, self._provider)
+            ctype = head.get("content-type", "")
             if "json" in ctype and "event-stream" not in ctype:
                 raw = await self._read_error_body(feed)
                 raise self._unexpected_json(raw)
@@ -272,9 +356,9 @@ class SseTransport:
                     event = await anext(events)
                 except StopAsyncIteration:
                     return
-                except httpx.ReadTimeout as exc:  # not a byte for idle_s: not even a ping
+                except httpcore.ReadTimeout as exc:  # not a byte for idle_s: not even a ping
                     raise self.idle_error() from exc
-                except httpx.RequestError as exc:
+                except _network_errors() as exc:
                     raise ModelError(
                         "stream_cut",
                         f"connection to {name} lost mid-stream: {_describe(exc)}",
@@ -284,11 +368,9 @@ class SseTransport:
             feed.cancel()
 
     async def _read_error_body(self, feed: _Feed) -> bytes:
-        import_httpx()
-        import httpx
-
         chunks: list[bytes] = []
         size = 0
+        ends: tuple[type[BaseException], ...] = (TimeoutError, *_network_errors())
         try:
             async with asyncio.timeout(self._idle_s):
                 async for chunk in _chunks(feed):
@@ -296,7 +378,7 @@ class SseTransport:
                     size += len(chunk)
                     if size >= MAX_ERROR_BODY:
                         break
-        except (TimeoutError, httpx.RequestError):
+        except ends:
             pass
         return b"".join(chunks)
 

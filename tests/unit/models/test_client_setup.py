@@ -20,7 +20,7 @@ def test_importing_burro_models_loads_no_http_stack_or_sdk() -> None:
         "for wire in ('responses', 'chat', 'anthropic'):\n"
         "    open_client(ProviderInfo(name='p', base_url='http://h/v1', wire_api=wire),"
         " api_key=None, session_id='s')\n"
-        "print(sorted(m for m in ('httpx', 'openai', 'anthropic') if m in sys.modules))\n"
+        "print(sorted(m for m in ('httpx', 'httpcore', 'openai', 'anthropic') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

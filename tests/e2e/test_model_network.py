@@ -1,0 +1,92 @@
+"""How `burro exec` reaches a model over a real network path: HTTPS with the certificate
+store the environment names (SSL_CERT_FILE, as httpx and curl read it), and the proxies it
+names (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), each with a loopback server and proxy."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import BURRO, burro_env, provider_args
+from tests.fakes.model_server import FakeModelServer
+from tests.fakes.proxy import LoopbackProxy
+from tests.fakes.script import Text, Turn
+from tests.fakes.tls import LoopbackTls, loopback_tls
+
+_PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+def _exec(
+    server: FakeModelServer, repo: Path, home: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
+    full = burro_env(home)
+    for name in _PROXY_VARS:  # only what the test sets
+        full.pop(name, None)
+        full.pop(name.upper(), None)
+    full.pop("SSL_CERT_DIR", None)
+    full.update(env)
+    return subprocess.run(
+        [str(BURRO), "exec", *provider_args(server, "responses"), "hi"],
+        cwd=repo, env=full, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def tls(tmp_path: Path) -> LoopbackTls:
+    return loopback_tls(tmp_path)
+
+
+def test_https_with_the_certificate_store_from_ssl_cert_file(
+    repo: Path, burro_home: Path, tls: LoopbackTls
+) -> None:
+    with FakeModelServer([Turn([Text("over tls")])], tls=tls.server) as srv:
+        assert srv.base_url.startswith("https://")
+        res = _exec(srv, repo, burro_home, SSL_CERT_FILE=str(tls.ca_file))
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == "over tls\n"
+
+
+def test_https_to_a_server_nobody_vouches_for_fails_in_one_clear_line(
+    repo: Path, burro_home: Path, tls: LoopbackTls
+) -> None:
+    """The default store (certifi's bundle) does not hold the test authority."""
+    with FakeModelServer([Turn([Text("never")])], tls=tls.server) as srv:
+        res = _exec(srv, repo, burro_home, SSL_CERT_FILE="")
+        assert srv.requests == []
+    assert res.returncode == 1
+    assert "could not reach fake" in res.stderr and "CERTIFICATE_VERIFY_FAILED" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_http_proxy_carries_the_request_with_its_credentials(repo: Path, burro_home: Path) -> None:
+    with LoopbackProxy() as proxy, FakeModelServer([Turn([Text("via proxy")])]) as srv:
+        host = proxy.url.removeprefix("http://")
+        res = _exec(srv, repo, burro_home, HTTP_PROXY=f"http://me:s%40cret@{host}")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == "via proxy\n"
+    assert [line.split()[:2] for line in proxy.log.lines] == [["POST", f"{srv.base_url}/responses"]]
+    assert proxy.log.auth == ["Basic " + base64.b64encode(b"me:s@cret").decode()]
+    assert "s%40cret" not in res.stderr and "s@cret" not in res.stderr
+
+
+def test_https_proxy_tunnels_with_connect(repo: Path, burro_home: Path, tls: LoopbackTls) -> None:
+    with (
+        LoopbackProxy() as proxy,
+        FakeModelServer([Turn([Text("tunnelled")])], tls=tls.server) as srv,
+    ):
+        port = srv.base_url.split(":")[2].split("/")[0]
+        res = _exec(srv, repo, burro_home, https_proxy=proxy.url, SSL_CERT_FILE=str(tls.ca_file))
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == "tunnelled\n"
+    assert [line.split()[:2] for line in proxy.log.lines] == [["CONNECT", f"127.0.0.1:{port}"]]
+
+
+def test_no_proxy_sends_the_request_direct(repo: Path, burro_home: Path) -> None:
+    with LoopbackProxy() as proxy, FakeModelServer([Turn([Text("direct")])]) as srv:
+        res = _exec(srv, repo, burro_home, ALL_PROXY=proxy.url, NO_PROXY="example.com,127.0.0.1")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == "direct\n"
+    assert proxy.log.lines == []
