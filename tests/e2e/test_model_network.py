@@ -90,3 +90,15 @@ def test_no_proxy_sends_the_request_direct(repo: Path, burro_home: Path) -> None
     assert res.returncode == 0, res.stderr
     assert res.stdout == "direct\n"
     assert proxy.log.lines == []
+
+
+def test_an_unreadable_certificate_store_is_one_line_naming_it(
+    repo: Path, burro_home: Path, tls: LoopbackTls, tmp_path: Path
+) -> None:
+    with FakeModelServer([Turn([Text("never")])], tls=tls.server) as srv:
+        res = _exec(srv, repo, burro_home, SSL_CERT_FILE=str(tmp_path / "missing.pem"))
+        assert srv.requests == []
+    assert res.returncode == 1
+    line = [ln for ln in res.stderr.splitlines() if "certificates" in ln]
+    assert len(line) == 1 and "SSL_CERT_FILE=" in line[0] and "missing.pem" in line[0], res.stderr
+    assert "Traceback" not in res.stderr and "retry" not in res.stderr.lower()

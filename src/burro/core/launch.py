@@ -167,7 +167,7 @@ async def start_session(
     if client is None:
         from burro.models import preload_http
 
-        preload_http()
+        preload_http(settings.provider.base_url)
     state.sandbox_ready()
     if tools is None and (mcp := await _start_mcp(settings, env)) is not None:
         state.mcp, state.registry = mcp, build_tools(settings, None, mcp=mcp)

@@ -74,12 +74,17 @@ def import_httpx() -> Any:
     return httpx
 
 
-def preload_http() -> None:
-    """Load the HTTP stack a first request needs now, e.g. while a helper process
-    prepares the sandbox: httpcore, and the codec that encodes the host name when the
-    connection opens."""
+def preload_http(base_url: str = "") -> None:
+    """Load the HTTP stack a first request to ``base_url`` needs now, e.g. while a helper
+    process prepares the sandbox: httpcore, the codec that encodes the host name when the
+    connection opens and, for HTTPS, the certificate store (on a thread of its own)."""
     import encodings.idna  # noqa: F401
+    import os
 
+    if base_url.startswith("https://"):
+        from burro.models._net import warm_ssl_context
+
+        warm_ssl_context(os.environ)
     import httpcore  # noqa: F401
 
 
@@ -176,6 +181,11 @@ def _pump(pool: httpcore.ConnectionPool, request: httpcore.Request, feed: _Feed)
         response.close()
 
 
+def _host_header(url: httpcore.URL) -> bytes:
+    host = b"[%b]" % url.host if b":" in url.host else url.host  # an IPv6 address
+    return host if url.port in (None, _PORTS.get(url.scheme)) else b"%b:%d" % (host, url.port)
+
+
 def _decoder(headers: list[tuple[bytes, bytes]]) -> Any:
     """A decompressor for a gzip or deflate body (burro asks for none, but a proxy may
     compress anyway); None for a plain one."""
@@ -221,12 +231,21 @@ class SseTransport:
 
             import httpcore
 
-            from burro.models._net import proxy_for, ssl_context
+            from burro.models._net import proxy_for, ssl_context, store_name
 
             # Plain-http endpoints (local servers) need no certificate store.
             plain = url.startswith("http://")
             proxy = proxy_for(url, os.environ)
-            context = None if plain and proxy is None else ssl_context(os.environ)
+            try:
+                context = None if plain and proxy is None else ssl_context(os.environ)
+            except OSError as exc:
+                raise ModelError(
+                    "bad_request",
+                    f"cannot load the certificates for {self._provider.name} from "
+                    f"{store_name(os.environ)} ({exc}); fix or unset it",
+                    retryable=False,
+                    phase="request",
+                ) from exc
             self._pool = httpcore.ConnectionPool(
                 ssl_context=context,
                 proxy=httpcore.Proxy(proxy.url, auth=proxy.auth, ssl_context=context)
@@ -254,16 +273,7 @@ class SseTransport:
                 raise ValueError(f"header {key} holds a line break")
             raw.append((key.encode("ascii"), value.encode("latin-1")))
         target = httpcore.URL(url)
-        host = (
-            target.host
-            if target.port in (None, _PORTS.get(target.scheme))
-            else b"%b:%d"
-            % (
-                target.host,
-                target.port,
-            )
-        )
-        raw = [(b"host", host), *raw, (b"content-length", str(len(body)).encode())]
+        raw = [(b"host", _host_header(target)), *raw, (b"content-length", str(len(body)).encode())]
         timeout = {"connect": CONNECT_TIMEOUT_S, "read": self._idle_s, "write": WRITE_TIMEOUT_S}
         return httpcore.Request(
             "POST", target, headers=raw, content=body, extensions={"timeout": timeout}

@@ -4,6 +4,7 @@ certificate store (``SSL_CERT_FILE``, ``SSL_CERT_DIR``, else certifi's bundle)."
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -59,14 +60,74 @@ def proxy_for(url: str, env: Mapping[str, str]) -> ProxyChoice | None:
     return ProxyChoice(proxy.geturl(), auth)
 
 
-def ssl_context(env: Mapping[str, str]) -> ssl.SSLContext:
-    """Certificates from ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` when set, else certifi's."""
+def _store_key(env: Mapping[str, str]) -> tuple[str, str]:
+    return (env.get("SSL_CERT_FILE") or "", env.get("SSL_CERT_DIR") or "")
+
+
+def store_name(env: Mapping[str, str]) -> str:
+    """Where the certificates come from, for an error message."""
+    cafile, capath = _store_key(env)
+    if cafile:
+        return f"SSL_CERT_FILE={cafile}"
+    return f"SSL_CERT_DIR={capath}" if capath else "certifi's bundle"
+
+
+def _load(key: tuple[str, str]) -> ssl.SSLContext:
     import ssl
 
-    if env.get("SSL_CERT_FILE"):
-        return ssl.create_default_context(cafile=env["SSL_CERT_FILE"])
-    if env.get("SSL_CERT_DIR"):
-        return ssl.create_default_context(capath=env["SSL_CERT_DIR"])
+    cafile, capath = key
+    if cafile:
+        return ssl.create_default_context(cafile=cafile)
+    if capath:
+        return ssl.create_default_context(capath=capath)
     import certifi
 
     return ssl.create_default_context(cafile=certifi.where())
+
+
+class _Store:
+    """One certificate store, loaded once on a thread of its own: reading ~150 authority
+    certificates takes a while, and start-up goes on meanwhile (``warm_ssl_context``)."""
+
+    def __init__(self, key: tuple[str, str]) -> None:
+        self._key = key
+        self._context: ssl.SSLContext | None = None
+        self._error: OSError | None = None
+        self._thread = threading.Thread(target=self._build, name="burro-certs", daemon=True)
+        self._thread.start()
+
+    def _build(self) -> None:
+        try:
+            self._context = _load(self._key)
+        except OSError as exc:  # a missing or unreadable file; ssl.SSLError is an OSError
+            self._error = exc
+
+    def get(self) -> ssl.SSLContext:
+        self._thread.join()
+        if self._error is not None:
+            raise OSError(str(self._error))
+        assert self._context is not None
+        return self._context
+
+
+_stores: dict[tuple[str, str], _Store] = {}
+_stores_lock = threading.Lock()
+
+
+def _store(env: Mapping[str, str]) -> _Store:
+    key = _store_key(env)
+    with _stores_lock:
+        if key not in _stores:
+            _stores[key] = _Store(key)
+        return _stores[key]
+
+
+def warm_ssl_context(env: Mapping[str, str]) -> None:
+    """Start loading the certificate store now; ``ssl_context`` collects it."""
+    _store(env)
+
+
+def ssl_context(env: Mapping[str, str]) -> ssl.SSLContext:
+    """Certificates from ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` when set, else certifi's;
+    one context per store, shared. OSError when the store cannot be read."""
+    return _store(env).get()
