@@ -6,11 +6,10 @@ tenth of the time `burro exec` takes to reach its first model request."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 
-@dataclass(frozen=True, slots=True)
-class Opt:
+class Opt(msgspec.Struct, frozen=True):
     """One option. ``names`` are ``-x`` (one letter) or ``--long``; ``dest`` is its
     keyword. A ``number`` option converts its text with ``int`` or ``float`` and must be
     above ``minimum`` (``min_open``) or at least it; ``choices`` limits a text option."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +43,7 @@ DEFAULT_PROVIDER = "openai"
 DEFAULT_MAX_OUTPUT_TOKENS = 32_000
 
 
-@dataclass(frozen=True, kw_only=True)
-class Settings:
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
     burro_home: Path
     cwd: Path
     model: str
@@ -73,11 +71,11 @@ class Settings:
     shell_max_runtime_s: float | None = 3600.0
     shell_max_sessions: int = 16
     add_dirs: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = ()
     # Every provider table known (built-in merged with config.toml), for model switches.
-    provider_tables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    provider_tables: Mapping[str, Mapping[str, Any]] = msgspec.field(default_factory=dict)
     # [mcp_servers], enabled or not, by name.
-    mcp_servers: Mapping[str, McpServerConfig] = field(default_factory=dict)
+    mcp_servers: Mapping[str, McpServerConfig] = msgspec.field(default_factory=dict)
     # [cloud.notify]: the task server's webhook.
     cloud_notify: CloudNotify | None = None
 
@@ -257,8 +255,6 @@ def switch_model(
     """Settings for ``model`` mid-session: its metadata, tools and provider. A model
     another built-in provider serves natively moves to that provider when its key is set;
     otherwise the switch is refused with the reason (ConfigError)."""
-    from dataclasses import replace
-
     from burro.config.catalog import native_providers
 
     info = model_info(model)
@@ -287,7 +283,7 @@ def switch_model(
     if info.supports_reasoning and effort is None:
         effort = info.default_reasoning_effort
     summary = settings.summary or info.default_reasoning_summary
-    return replace(
+    return msgspec.structs.replace(
         settings,
         model=model,
         model_info=info,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from burro.core.errors import AbortTurn
 from burro.protocol.common import FileChange
@@ -17,8 +18,7 @@ if TYPE_CHECKING:
     from burro.core.state import SessionState
 
 
-@dataclass
-class Verdict:
+class Verdict(msgspec.Struct):
     run: bool
     sandbox: Sandbox
     message: str = ""  # why it did not run (goes to the model)

@@ -263,14 +263,13 @@ async def _learn_local_window(settings: Settings, env: Mapping[str, str]) -> Set
     window = served_window(await discover_models(settings, env=env), settings.model)
     if window is None:
         return settings
-    import dataclasses
 
     import msgspec
 
     info = msgspec.structs.replace(settings.model_info, context_window=window)
     notes = tuple(w for w in settings.warnings if "not in burro's model table" not in w)
     note = f"model `{settings.model}`: context window {window} tokens, as the server reports"
-    return dataclasses.replace(settings, model_info=info, warnings=(*notes, note))
+    return msgspec.structs.replace(settings, model_info=info, warnings=(*notes, note))
 
 
 def _read_once(store: RolloutStore) -> RolloutStore | None:

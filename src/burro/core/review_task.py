@@ -98,7 +98,7 @@ class _Borrowed:
 
 def review_settings(settings: Settings) -> Settings:
     """The reviewer may look, never touch: read-only sandbox, never asks."""
-    return dataclasses.replace(settings, sandbox_mode="read-only", approval_policy="never")
+    return msgspec.structs.replace(settings, sandbox_mode="read-only", approval_policy="never")
 
 
 def review_tools(settings: Settings) -> list[str]:

@@ -6,9 +6,10 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from burro.config import Settings
 from burro.core.approvals import Approvals
@@ -62,8 +63,7 @@ def prepare_sandbox(settings: Settings) -> None:
         make_sandbox(_policy(settings, settings.sandbox_mode))
 
 
-@dataclass(kw_only=True)
-class SessionOptions:
+class SessionOptions(msgspec.Struct, kw_only=True):
     """Front-end choices for one session (not part of config.toml)."""
 
     ephemeral: bool = False
@@ -75,8 +75,7 @@ class SessionOptions:
     defer_rollout: bool = False  # create the session file when the first turn starts
 
 
-@dataclass
-class SessionState:
+class SessionState(msgspec.Struct):
     settings: Settings
     session_id: str
     instructions: str
@@ -84,36 +83,38 @@ class SessionState:
     registry: ToolRegistry
     emit: Callable[[Event], None]
     rollout: RolloutWriter | None = None
-    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    history: list[Item] = field(default_factory=list)
-    pending_input: list[Message] = field(default_factory=list)
-    usage: TokenUsage = field(default_factory=TokenUsage)
+    env: Mapping[str, str] = msgspec.field(default_factory=lambda: dict(os.environ))
+    history: list[Item] = msgspec.field(default_factory=list)
+    pending_input: list[Message] = msgspec.field(default_factory=list)
+    usage: TokenUsage = msgspec.field(default_factory=TokenUsage)
     model: str = ""
     effort: ReasoningEffort | None = None
     summary: ReasoningSummary | None = None
-    options: SessionOptions = field(default_factory=SessionOptions)
+    options: SessionOptions = msgspec.field(default_factory=SessionOptions)
     # Where tools read and write files: the disk, or the front end's client (an editor).
-    files: FileAccess = field(default_factory=DiskFiles)
+    files: FileAccess = msgspec.field(default_factory=DiskFiles)
     # Leading history items that are injected context (kept through compaction).
     context_items: int = 0
-    plan: list[PlanStep] = field(default_factory=list)
+    plan: list[PlanStep] = msgspec.field(default_factory=list)
     # Token accounting for compaction: the provider's last reported total, and how many
     # history items existed then (later items are estimated).
     reported_tokens: int = 0
     items_at_report: int = 0
     requests: int = 0
-    started_at: float = field(default_factory=time.monotonic)
+    started_at: float = msgspec.field(default_factory=time.monotonic)
     compact_requested: bool = False
     snapshot: tuple[Path, str] | None = None  # (repo root, tree) before the last turn
     approval_policy: ApprovalPolicy = "on-request"
     sandbox_mode: SandboxMode = "read-only"
-    policy: SandboxPolicy = field(default_factory=lambda: SandboxPolicy(mode="danger-full-access"))
-    sandbox: Sandbox = field(default_factory=NoSandbox)
+    policy: SandboxPolicy = msgspec.field(
+        default_factory=lambda: SandboxPolicy(mode="danger-full-access")
+    )
+    sandbox: Sandbox = msgspec.field(default_factory=NoSandbox)
     rules: tuple[Rule, ...] = ()
-    command_env: dict[str, str] = field(default_factory=dict)
-    approvals: Approvals = field(default_factory=lambda: Approvals(lambda _e: None))
+    command_env: dict[str, str] = msgspec.field(default_factory=dict)
+    approvals: Approvals = msgspec.field(default_factory=lambda: Approvals(lambda _e: None))
     # Background commands (exec_command sessions); killed when the session ends.
-    processes: ProcessManager = field(init=False)
+    processes: ProcessManager = msgspec.field(default_factory=ProcessManager)
 
     def __post_init__(self) -> None:
         self.processes = ProcessManager(
@@ -135,12 +136,11 @@ class SessionState:
         """The server stated its real context size (an overflow error): use it."""
         if not window or window == self.settings.context_window:
             return
-        import dataclasses
 
         import msgspec
 
         info = msgspec.structs.replace(self.settings.model_info, context_window=window)
-        self.settings = dataclasses.replace(self.settings, model_info=info)
+        self.settings = msgspec.structs.replace(self.settings, model_info=info)
         self.emit(self.turn_context())
 
     def turn_context(self) -> TurnContext:

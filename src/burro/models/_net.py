@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
+
+import msgspec
 
 if TYPE_CHECKING:
     import ssl
 
 
-@dataclass(frozen=True, slots=True)
-class ProxyChoice:
+class ProxyChoice(msgspec.Struct, frozen=True):
     """A proxy without its credentials in the URL; ``auth`` is (user, password)."""
 
     url: str

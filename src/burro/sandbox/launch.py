@@ -23,8 +23,9 @@ import os
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from burro.sandbox.errors import SandboxUnavailable
 
@@ -42,8 +43,7 @@ _ROOT_HELP = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Mirror:
+class Mirror(msgspec.Struct, frozen=True):
     """The id-mapped mount namespace (``ns_path``), which mount points it id-maps, and
     the nsenter that enters it."""
 

@@ -11,7 +11,8 @@ scanned (leniently) for dangerous or forbidden commands.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+import msgspec
 
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "(", ")", "\n")
 _REDIRS = ("<<<", "<<-", "&>>", "<<", ">>", "&>", ">&", "<&", ">|", "<>", "<", ">")
@@ -48,18 +49,16 @@ _FD_REDIRS = re.compile(r"\d*[<>]&")
 _SHELLS = frozenset({"bash", "sh", "zsh", "dash"})
 
 
-@dataclass
-class _Tok:
+class _Tok(msgspec.Struct):
     kind: str  # "word" | "op" | "redir"
     text: str
     plain: bool = True
     assign: bool = False
 
 
-@dataclass
-class _Lexed:
-    tokens: list[_Tok] = field(default_factory=list)
-    nested: list[str] = field(default_factory=list)  # scripts in $(..), `..`, <(..)
+class _Lexed(msgspec.Struct):
+    tokens: list[_Tok] = msgspec.field(default_factory=list)
+    nested: list[str] = msgspec.field(default_factory=list)  # scripts in $(..), `..`, <(..)
     ok: bool = True  # False: unterminated quote or substitution
     comment: bool = False
     heredoc: bool = False

@@ -16,9 +16,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
+
+import msgspec
 
 Stream = Literal["stdout", "stderr"]
 
@@ -92,8 +93,7 @@ class OutputCollector:
         return body
 
 
-@dataclass
-class ExecOutcome:
+class ExecOutcome(msgspec.Struct):
     exit_code: int
     timed_out: bool
     duration_ms: int

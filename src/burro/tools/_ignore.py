@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 
 def _load(directory: Path) -> Any | None:
@@ -25,8 +26,7 @@ def _repo_root(start: Path) -> Path | None:
     return None
 
 
-@dataclass(frozen=True)
-class IgnoreRules:
+class IgnoreRules(msgspec.Struct, frozen=True):
     """A stack of (directory, spec); deeper files override shallower ones, as in git."""
 
     specs: tuple[tuple[str, Any], ...] = ()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -46,8 +45,7 @@ class ToolResult(msgspec.Struct, kw_only=True):
     full_output: str | None = None
 
 
-@dataclass(frozen=True)
-class CommandRequest:
+class CommandRequest(msgspec.Struct, frozen=True):
     """What a shell-like tool is about to run, for the command gate (policy, approval)."""
 
     command: str | list[str]  # as the model wrote it: a script, or an argv
@@ -57,8 +55,7 @@ class CommandRequest:
     patch: tuple[str, str | None] | None = None
 
 
-@dataclass(frozen=True)
-class CallApproval:
+class CallApproval(msgspec.Struct, frozen=True):
     """A non-command tool call (MCP) that may need the user's approval."""
 
     display: str  # one line for the user: what is called, with which arguments
@@ -82,29 +79,28 @@ def _private_processes() -> ProcessManager:
     return ProcessManager()
 
 
-@dataclass
-class ToolContext:
+class ToolContext(msgspec.Struct):
     """Everything a tool may use. Tools never print: they ``emit`` protocol events."""
 
     turn_id: str
     call_id: str
     cwd: Path
     emit: Callable[[Event], None]
-    env: Mapping[str, str] = field(default_factory=dict)
-    sandbox: Sandbox = field(default_factory=NoSandbox)
+    env: Mapping[str, str] = msgspec.field(default_factory=dict)
+    sandbox: Sandbox = msgspec.field(default_factory=NoSandbox)
     supports_images: bool = False
     # Model-facing output budget in bytes (head + tail kept, middle cut with a marker).
     output_limit_bytes: int = 10_000
     # The burro session's background command sessions (exec_command / write_stdin) and
     # the [shell] limits. The default, a private manager with no ceiling, is for tests.
-    processes: ProcessManager = field(default_factory=_private_processes)
+    processes: ProcessManager = msgspec.field(default_factory=_private_processes)
     # The patch gate: None to apply ``changes``, else the refusal the model reads.
     approve_patch: Callable[[list[FileChange], Path], Awaitable[str | None]] = _allow_patch
     # The call gate (MCP tools): None to go ahead, else the refusal the model reads.
     approve_call: Callable[[CallApproval], Awaitable[str | None]] = _no_approver
     # Where files are read and written: the disk, or the user's editor (unsaved edits
     # included) when the front end's client offers it (ACP's fs/* methods).
-    files: FileAccess = field(default_factory=DiskFiles)
+    files: FileAccess = msgspec.field(default_factory=DiskFiles)
 
 
 class Tool(Protocol):

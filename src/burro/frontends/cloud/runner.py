@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import hashlib
 import json
 import os
@@ -223,7 +222,7 @@ class TurnRunner:
         except ConfigError as exc:
             raise TaskError(f"config: {exc}") from exc
         home.mkdir(parents=True, exist_ok=True)
-        settings = dataclasses.replace(settings, burro_home=home)
+        settings = msgspec.structs.replace(settings, burro_home=home)
         rollout = DbRolloutStore(store, drive.attempt_id, count=count)
         options = SessionOptions(max_turns=spec.get("max_turns"))
         try:

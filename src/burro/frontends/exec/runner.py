@@ -8,31 +8,31 @@ import json
 import os
 import signal
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from burro.protocol import events as ev
 from burro.protocol.items import ContentPart, ImagePart, TextPart
 from burro.protocol.ops import Interrupt, UserTurn
 
 
-@dataclass(kw_only=True)
-class ExecOptions:
+class ExecOptions(msgspec.Struct, kw_only=True):
     prompt: str | None
     json: bool = False
     model: str | None = None
     profile: str | None = None
-    overrides: list[str] = field(default_factory=list)
+    overrides: list[str] = []
     cd: str | None = None
     skip_git_repo_check: bool = False
     output_last_message: str | None = None
     output_schema: str | None = None
-    images: list[str] = field(default_factory=list)
+    images: list[str] = []
     ephemeral: bool = False
     provider: str | None = None
     sandbox: str | None = None
-    add_dirs: list[str] = field(default_factory=list)
+    add_dirs: list[str] = []
     color: str = "auto"
     resume: bool = False
     resume_id: str | None = None
