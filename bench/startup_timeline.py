@@ -32,7 +32,7 @@ seen = {}
 MARKS = {
     "import click": "click", "import asyncio": "asyncio", "import burro.protocol": "protocol",
     "import burro.config": "config", "import burro.core.api": "core.api",
-    "import burro.core.launch": "session code", "import httpx": "HTTP stack",
+    "import burro.core.launch": "session code", "import httpcore": "HTTP stack",
     "subprocess.Popen": "first subprocess", "socket.connect": "connect",
 }
 def hook(event, args):
