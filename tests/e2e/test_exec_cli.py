@@ -6,9 +6,10 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.e2e.conftest import BURRO, provider_args, run_exec
+from tests.e2e.conftest import BURRO, provider_args, run_burro, run_exec, start_exec
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.script import Text, Turn
+from tests.fakes.workspace import fake_provider_overrides
 
 
 def test_version() -> None:
@@ -128,8 +129,6 @@ def test_output_into_a_closed_pipe_exits_1_quietly(
     repo: Path, burro_home: Path, server: FakeModelServer
 ) -> None:
     """`burro exec … | head -0`: the reader is gone before the answer is written."""
-    from tests.e2e.conftest import start_exec
-
     server.add_turns(Turn([Text("a long answer nobody reads")]))
     proc = start_exec(
         ["--json", *provider_args(server, "responses"), "hi"], cwd=repo, home=burro_home
@@ -139,3 +138,25 @@ def test_output_into_a_closed_pipe_exits_1_quietly(
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 1
     assert "Traceback" not in err and "Exception ignored" not in err, err
+
+
+def test_options_before_exec_apply_and_exec_s_own_win(
+    repo: Path, burro_home: Path, server: FakeModelServer
+) -> None:
+    """`burro -m X exec …` (Codex's global options): X is used, not silently dropped."""
+    provider, table = fake_provider_overrides(server.base_url, "responses")
+    server.add_turns(Turn([Text("one")]), Turn([Text("two")]))
+    first = run_burro(
+        ["-c", provider, "-c", table, "-m", "root-model", "-a", "never", "exec", "hi"],
+        cwd=repo,
+        home=burro_home,
+    )
+    assert first.code == 0, first.stderr
+    assert "-a/--ask-for-approval does not apply to exec" in first.stderr
+    second = run_burro(
+        ["-c", provider, "-m", "root-model", "exec", "-c", table, "-m", "own-model", "hi"],
+        cwd=repo,
+        home=burro_home,
+    )
+    assert second.code == 0, second.stderr
+    assert [r.json["model"] for r in server.requests] == ["root-model", "own-model"]

@@ -22,12 +22,17 @@ Examples:
 @click.command("exec", epilog=EXEC_EXAMPLES)
 @click.argument("args", nargs=-1)
 @options(_spec.EXEC)
-def exec_cmd(args: tuple[str, ...], json_mode: bool, **kw: Any) -> None:
+@click.pass_context
+def exec_cmd(ctx: click.Context, /, args: tuple[str, ...], json_mode: bool, **kw: Any) -> None:
     """Run one task headless: progress on stderr, the final message on stdout.
 
     \b
     burro exec [OPTIONS] [PROMPT | -]
     burro exec [OPTIONS] resume [SESSION_ID | --last] [PROMPT | -]"""
+    parent = dict(ctx.obj or {})  # `burro -m X exec …`: options before `exec` count too
+    if parent.pop("approval", None):
+        click.echo("warning: -a/--ask-for-approval does not apply to exec; ignored", err=True)
+    kw = _spec.merge_options({k: v for k, v in parent.items() if k in kw}, kw)
     problem = _exec_body.usage_problem(args, kw)
     if problem is not None:
         raise click.UsageError(problem)

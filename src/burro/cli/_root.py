@@ -12,6 +12,7 @@ from burro.cli import _spec
 from burro.cli._local import apply_oss
 from burro.cli._options import options
 from burro.cli._parse import BurroGroup, require_terminal
+from burro.cli._spec import merge_options
 
 _MAIN_EXAMPLES = """\b
 Examples:
@@ -38,17 +39,6 @@ _tui_options = options(
         _spec.IMAGE,
     )
 )
-
-
-def _merge(parent: dict[str, Any] | None, own: dict[str, Any]) -> dict[str, Any]:
-    """Options given before the subcommand (or the prompt) and after it: after wins."""
-    kw = dict(parent or {})
-    for key, value in own.items():
-        if key in ("overrides", "images"):
-            kw[key] = (*(kw.get(key) or ()), *value)
-        elif value:
-            kw[key] = value
-    return kw
 
 
 def _run_tui(prompt: str | None, kw: dict[str, Any], **resume: Any) -> None:
@@ -107,7 +97,7 @@ def main(ctx: click.Context, /, **kw: Any) -> None:
 @click.pass_context
 def tui_cmd(ctx: click.Context, /, prompt: tuple[str, ...], **kw: Any) -> None:
     """Open the terminal UI with a first prompt."""
-    _run_tui(" ".join(prompt) or None, _merge(ctx.obj, kw))
+    _run_tui(" ".join(prompt) or None, merge_options(ctx.obj, kw))
 
 
 @main.command("resume", epilog="\b\nExamples:\n  burro resume --last\n  burro resume 0199a2")
@@ -122,7 +112,7 @@ def resume_cmd(
     """Continue a saved session in the terminal UI (a picker without an id)."""
     _run_tui(
         None,
-        _merge(ctx.obj, kw),
+        merge_options(ctx.obj, kw),
         resume=True,
         resume_id=session_id,
         resume_last=last,
@@ -151,7 +141,7 @@ def fork_cmd(ctx: click.Context, /, session_id: str, **kw: Any) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     if sys.stdin.isatty() and sys.stdout.isatty():
-        _run_tui(None, _merge(ctx.obj, kw), resume=True, resume_id=new_id)
+        _run_tui(None, merge_options(ctx.obj, kw), resume=True, resume_id=new_id)
     click.echo(new_id)
     click.echo(
         f"forked from {session_id} into {path}; continue with: burro resume {new_id}",

@@ -6,6 +6,8 @@ tenth of the time `burro exec` takes to reach its first model request."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 
@@ -154,3 +156,15 @@ EXEC: tuple[Opt, ...] = (
         flag=True,
     ),
 )
+
+
+def merge_options(parent: dict[str, Any] | None, own: dict[str, Any]) -> dict[str, Any]:
+    """Options given before the subcommand (or the prompt) and after it: after wins;
+    repeated ones (``-c``, ``-i``) add up, the earlier first."""
+    kw = dict(parent or {})
+    for key, value in own.items():
+        if key in ("overrides", "images"):
+            kw[key] = (*(kw.get(key) or ()), *value)
+        elif value:
+            kw[key] = value
+    return kw
