@@ -94,10 +94,15 @@ def _quit(tmux: Tmux, done: Path) -> None:
     _wait_screen(tmux, lambda s: "again to quit" in s)
     tmux("send-keys", "-t", "burro", "C-c")
     deadline = time.monotonic() + 15
-    while not done.exists() and time.monotonic() < deadline:
+    # The shell creates the file, then writes the status: wait for the whole line.
+    while not _status(done) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert done.exists(), _screen(tmux)
-    assert done.read_text().strip() == "0"
+    assert _status(done) == "0", _screen(tmux)
+
+
+def _status(done: Path) -> str:
+    text = done.read_text() if done.exists() else ""
+    return text.strip() if text.endswith("\n") else ""
 
 
 def test_tui_in_tmux_answers_and_quits(
