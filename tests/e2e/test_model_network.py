@@ -102,3 +102,20 @@ def test_an_unreadable_certificate_store_is_one_line_naming_it(
     line = [ln for ln in res.stderr.splitlines() if "certificates" in ln]
     assert len(line) == 1 and "SSL_CERT_FILE=" in line[0] and "missing.pem" in line[0], res.stderr
     assert "Traceback" not in res.stderr and "retry" not in res.stderr.lower()
+
+
+@pytest.mark.parametrize("key", ["sk-secret-123 ", "sk-secret\x0c123", "sk-secret\x0b123"])
+def test_a_key_no_request_can_carry_is_refused_without_showing_it(
+    repo: Path, burro_home: Path, key: str
+) -> None:
+    """A pasted key with a trailing space: one line naming the header, and the key is
+    neither on stderr nor in the saved session."""
+    with FakeModelServer([Turn([Text("never")])]) as srv:
+        res = _exec(srv, repo, burro_home, FAKE_KEY=key)
+        assert srv.requests == []
+    assert res.returncode == 1
+    assert "header authorization" in res.stderr, res.stderr
+    assert "secret" not in res.stderr and "Traceback" not in res.stderr, res.stderr
+    for path in burro_home.rglob("*"):
+        if path.is_file():
+            assert b"secret" not in path.read_bytes(), path

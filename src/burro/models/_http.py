@@ -269,8 +269,12 @@ class SseTransport:
         sent.pop("content-length", None)
         raw: list[tuple[bytes, bytes]] = []
         for key, value in sent.items():
-            if any(c in value for c in "\r\n\0"):
-                raise ValueError(f"header {key} holds a line break")
+            # What HTTP refuses in a value; the message names the header only (the
+            # value may be an API key).
+            if any(c in value for c in "\r\n\0\f\v") or value != value.strip(" \t"):
+                raise ValueError(
+                    f"header {key} holds a line break or starts or ends with white space"
+                )
             raw.append((key.encode("ascii"), value.encode("latin-1")))
         target = httpcore.URL(url)
         raw = [(b"host", _host_header(target)), *raw, (b"content-length", str(len(body)).encode())]
