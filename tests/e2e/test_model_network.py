@@ -72,6 +72,15 @@ def test_http_proxy_carries_the_request_with_its_credentials(repo: Path, burro_h
     assert "s%40cret" not in res.stderr and "s@cret" not in res.stderr
 
 
+def test_proxy_credentials_beyond_ascii_are_sent_as_utf_8(repo: Path, burro_home: Path) -> None:
+    """As httpx sends them: the percent-decoded bytes of the URL's user and password."""
+    with LoopbackProxy() as proxy, FakeModelServer([Turn([Text("via proxy")])]) as srv:
+        host = proxy.url.removeprefix("http://")
+        res = _exec(srv, repo, burro_home, HTTP_PROXY=f"http://j%C3%BCrgen:p%C3%A4ss@{host}")
+    assert res.returncode == 0, res.stderr
+    assert proxy.log.auth == ["Basic " + base64.b64encode("jürgen:päss".encode()).decode()]
+
+
 def test_https_proxy_tunnels_with_connect(repo: Path, burro_home: Path, tls: LoopbackTls) -> None:
     with (
         LoopbackProxy() as proxy,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import msgspec
 
@@ -16,10 +16,11 @@ if TYPE_CHECKING:
 
 
 class ProxyChoice(msgspec.Struct, frozen=True):
-    """A proxy without its credentials in the URL; ``auth`` is (user, password)."""
+    """A proxy without its credentials in the URL; ``auth`` is (user, password), the
+    URL's percent-decoded bytes (UTF-8 beyond ASCII, as httpx sends them)."""
 
     url: str
-    auth: tuple[str, str] | None = None
+    auth: tuple[bytes, bytes] | None = None
 
 
 def _env(env: Mapping[str, str], name: str) -> str:
@@ -52,7 +53,7 @@ def proxy_for(url: str, env: Mapping[str, str]) -> ProxyChoice | None:
     proxy = urlsplit(chosen)
     auth = None
     if proxy.username is not None:
-        auth = (unquote(proxy.username), unquote(proxy.password or ""))
+        auth = (unquote_to_bytes(proxy.username), unquote_to_bytes(proxy.password or ""))
         host = proxy.hostname or ""
         host = f"[{host}]" if ":" in host else host
         netloc = host if proxy.port is None else f"{host}:{proxy.port}"
