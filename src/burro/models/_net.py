@@ -24,8 +24,10 @@ class ProxyChoice(msgspec.Struct, frozen=True):
 
 
 def _env(env: Mapping[str, str], name: str) -> str:
-    """``name_proxy`` as curl and httpx read it: lower case first, then upper case."""
-    return (env.get(f"{name}_proxy") or env.get(f"{name.upper()}_PROXY") or "").strip()
+    """``name_proxy`` as curl and httpx read it: lower case first, then upper case; set
+    but empty in lower case (``https_proxy= burro …``) turns the upper case one off."""
+    lower = env.get(f"{name}_proxy")
+    return (env.get(f"{name.upper()}_PROXY", "") if lower is None else lower).strip()
 
 
 def _bypassed(host: str, no_proxy: str) -> bool:
