@@ -128,3 +128,23 @@ def test_a_key_no_request_can_carry_is_refused_without_showing_it(
     for path in burro_home.rglob("*"):
         if path.is_file():
             assert b"secret" not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize(
+    ("proxy", "says"),
+    [
+        ("htp://me:s3cret@127.0.0.1:9", "http, https and socks5"),
+        ("socks5h://me:s3cret@127.0.0.1:9", "socksio"),
+    ],
+)
+def test_a_proxy_burro_cannot_use_is_one_line_saying_what_to_do(
+    repo: Path, burro_home: Path, proxy: str, says: str
+) -> None:
+    """A typo in the scheme, or SOCKS without its package: one line naming the proxy
+    (never its password) and what to do, not an "internal error"."""
+    with FakeModelServer([Turn([Text("never")])]) as srv:
+        res = _exec(srv, repo, burro_home, ALL_PROXY=proxy)
+        assert srv.requests == []
+    assert res.returncode == 1
+    assert says in res.stderr and "ALL_PROXY" in res.stderr, res.stderr
+    assert "internal error" not in res.stderr and "s3cret" not in res.stderr, res.stderr

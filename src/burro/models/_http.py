@@ -267,11 +267,20 @@ class SseTransport:
 
             import httpcore
 
-            from burro.models._net import proxy_for, ssl_context, store_name
+            from burro.models._net import proxy_for, proxy_problem, ssl_context, store_name
 
             # Plain-http endpoints (local servers) need no certificate store.
             plain = url.startswith("http://")
             proxy = proxy_for(url, os.environ)
+            if proxy is not None and (problem := proxy_problem(proxy)) is not None:
+                raise ModelError(
+                    "bad_request",
+                    f"cannot reach {self._provider.name} through the proxy {proxy.url}: "
+                    f"{problem}; fix HTTPS_PROXY, HTTP_PROXY or ALL_PROXY, or add the host "
+                    "to NO_PROXY",
+                    retryable=False,
+                    phase="request",
+                )
             try:
                 context = None if plain and proxy is None else ssl_context(os.environ)
             except OSError as exc:

@@ -63,6 +63,20 @@ def proxy_for(url: str, env: Mapping[str, str]) -> ProxyChoice | None:
     return ProxyChoice(proxy.geturl(), auth)
 
 
+def proxy_problem(proxy: ProxyChoice) -> str | None:
+    """Why a request cannot go through ``proxy`` at all (an unknown scheme, SOCKS without
+    its package), or None."""
+    scheme = proxy.url.partition("://")[0].lower()
+    if scheme not in ("http", "https", "socks5", "socks5h"):
+        return "burro's model requests take http, https and socks5 proxies"
+    if scheme.startswith("socks"):
+        import importlib.util
+
+        if importlib.util.find_spec("socksio") is None:
+            return "a SOCKS proxy needs the socksio package installed next to burro"
+    return None
+
+
 def _store_key(env: Mapping[str, str]) -> tuple[str, str]:
     return (env.get("SSL_CERT_FILE") or "", env.get("SSL_CERT_DIR") or "")
 
