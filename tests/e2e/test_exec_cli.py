@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.e2e.conftest import BURRO, provider_args, run_burro, run_exec, start_exec
 from tests.fakes.model_server import FakeModelServer
-from tests.fakes.script import Text, Turn
+from tests.fakes.script import Call, Text, Turn
 from tests.fakes.workspace import fake_provider_overrides
 
 
@@ -160,3 +160,22 @@ def test_options_before_exec_apply_and_exec_s_own_win(
     )
     assert second.code == 0, second.stderr
     assert [r.json["model"] for r in server.requests] == ["root-model", "own-model"]
+
+
+def test_a_zero_after_exec_is_kept_when_options_come_before_exec(
+    repo: Path, burro_home: Path, server: FakeModelServer
+) -> None:
+    """`burro -m X exec --completion-nudges 0`: the 0 given after `exec` wins over the
+    config's nudges, as it does without the options before `exec`."""
+    provider, table = fake_provider_overrides(server.base_url, "responses")
+    plan = {"plan": [{"step": "run tests", "status": "pending"}]}
+    server.add_turns(Turn([Call("update_plan", plan)]), Turn([Text("I think I am done")]))
+    res = run_burro(
+        ["-c", provider, "-c", table, "-c", "completion_nudges=2", "-m", "gpt-5.5",
+         "exec", "--completion-nudges", "0", "work"],
+        cwd=repo,
+        home=burro_home,
+    )  # fmt: skip
+    assert res.code == 0, res.stderr
+    assert res.stdout == "I think I am done\n"
+    assert len(server.requests) == 2  # no nudge

@@ -72,6 +72,15 @@ def test_http_proxy_carries_the_request_with_its_credentials(repo: Path, burro_h
     assert "s%40cret" not in res.stderr and "s@cret" not in res.stderr
 
 
+def test_proxy_credentials_beyond_ascii_are_sent_as_utf_8(repo: Path, burro_home: Path) -> None:
+    """As httpx sends them: the percent-decoded bytes of the URL's user and password."""
+    with LoopbackProxy() as proxy, FakeModelServer([Turn([Text("via proxy")])]) as srv:
+        host = proxy.url.removeprefix("http://")
+        res = _exec(srv, repo, burro_home, HTTP_PROXY=f"http://j%C3%BCrgen:p%C3%A4ss@{host}")
+    assert res.returncode == 0, res.stderr
+    assert proxy.log.auth == ["Basic " + base64.b64encode("jürgen:päss".encode()).decode()]
+
+
 def test_https_proxy_tunnels_with_connect(repo: Path, burro_home: Path, tls: LoopbackTls) -> None:
     with (
         LoopbackProxy() as proxy,
@@ -102,3 +111,40 @@ def test_an_unreadable_certificate_store_is_one_line_naming_it(
     line = [ln for ln in res.stderr.splitlines() if "certificates" in ln]
     assert len(line) == 1 and "SSL_CERT_FILE=" in line[0] and "missing.pem" in line[0], res.stderr
     assert "Traceback" not in res.stderr and "retry" not in res.stderr.lower()
+
+
+@pytest.mark.parametrize("key", ["sk-secret-123 ", "sk-secret\x0c123", "sk-secret\x0b123"])
+def test_a_key_no_request_can_carry_is_refused_without_showing_it(
+    repo: Path, burro_home: Path, key: str
+) -> None:
+    """A pasted key with a trailing space: one line naming the header, and the key is
+    neither on stderr nor in the saved session."""
+    with FakeModelServer([Turn([Text("never")])]) as srv:
+        res = _exec(srv, repo, burro_home, FAKE_KEY=key)
+        assert srv.requests == []
+    assert res.returncode == 1
+    assert "header authorization" in res.stderr, res.stderr
+    assert "secret" not in res.stderr and "Traceback" not in res.stderr, res.stderr
+    for path in burro_home.rglob("*"):
+        if path.is_file():
+            assert b"secret" not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize(
+    ("proxy", "says"),
+    [
+        ("htp://me:s3cret@127.0.0.1:9", "http, https and socks5"),
+        ("socks5h://me:s3cret@127.0.0.1:9", "socksio"),
+    ],
+)
+def test_a_proxy_burro_cannot_use_is_one_line_saying_what_to_do(
+    repo: Path, burro_home: Path, proxy: str, says: str
+) -> None:
+    """A typo in the scheme, or SOCKS without its package: one line naming the proxy
+    (never its password) and what to do, not an "internal error"."""
+    with FakeModelServer([Turn([Text("never")])]) as srv:
+        res = _exec(srv, repo, burro_home, ALL_PROXY=proxy)
+        assert srv.requests == []
+    assert res.returncode == 1
+    assert says in res.stderr and "ALL_PROXY" in res.stderr, res.stderr
+    assert "internal error" not in res.stderr and "s3cret" not in res.stderr, res.stderr

@@ -160,11 +160,12 @@ EXEC: tuple[Opt, ...] = (
 
 def merge_options(parent: dict[str, Any] | None, own: dict[str, Any]) -> dict[str, Any]:
     """Options given before the subcommand (or the prompt) and after it: after wins;
-    repeated ones (``-c``, ``-i``) add up, the earlier first."""
+    repeated ones (``-c``, ``-i``) add up, the earlier first. A value the parent lacks
+    is kept even when falsy (``--completion-nudges 0``)."""
     kw = dict(parent or {})
     for key, value in own.items():
         if key in ("overrides", "images"):
             kw[key] = (*(kw.get(key) or ()), *value)
-        elif value:
+        elif value or key not in kw:
             kw[key] = value
     return kw

@@ -186,15 +186,51 @@ def _host_header(url: httpcore.URL) -> bytes:
     return host if url.port in (None, _PORTS.get(url.scheme)) else b"%b:%d" % (host, url.port)
 
 
-def _decoder(headers: list[tuple[bytes, bytes]]) -> Any:
+def _decoder(headers: list[tuple[bytes, bytes]]) -> _Unzip | None:
     """A decompressor for a gzip or deflate body (burro asks for none, but a proxy may
     compress anyway); None for a plain one."""
     encoding = b",".join(v for k, v in headers if k.lower() == b"content-encoding").strip()
-    if encoding.lower() in (b"gzip", b"x-gzip", b"deflate"):
+    name = encoding.lower().decode("latin-1")
+    return _Unzip(name) if name in ("gzip", "x-gzip", "deflate") else None
+
+
+class _Unzip:
+    """gzip, or deflate with a zlib header or (from some servers) without, as httpx
+    reads them; a body that does not decompress is an httpcore protocol error."""
+
+    def __init__(self, name: str) -> None:
         import zlib
 
-        return zlib.decompressobj(zlib.MAX_WBITS | 32)  # 32: gzip or zlib header
-    return None
+        self._name = name
+        self._raw_next = name == "deflate"  # only the first chunk may switch to raw
+        self._unzip = zlib.decompressobj(zlib.MAX_WBITS | 32)  # 32: gzip or zlib header
+
+    def decompress(self, data: bytes) -> bytes:
+        import zlib
+
+        try:
+            out = self._unzip.decompress(data)
+        except zlib.error as exc:
+            if not self._raw_next:
+                raise self._broken(exc) from exc
+            self._unzip = zlib.decompressobj(-zlib.MAX_WBITS)
+            self._raw_next = False
+            return self.decompress(data)
+        self._raw_next = False
+        return out
+
+    def flush(self) -> bytes:
+        import zlib
+
+        try:
+            return self._unzip.flush()
+        except zlib.error as exc:
+            raise self._broken(exc) from exc
+
+    def _broken(self, exc: Exception) -> Exception:
+        import httpcore
+
+        return httpcore.RemoteProtocolError(f"the {self._name} body does not decompress ({exc})")
 
 
 def _text_headers(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -231,11 +267,20 @@ class SseTransport:
 
             import httpcore
 
-            from burro.models._net import proxy_for, ssl_context, store_name
+            from burro.models._net import proxy_for, proxy_problem, ssl_context, store_name
 
             # Plain-http endpoints (local servers) need no certificate store.
             plain = url.startswith("http://")
             proxy = proxy_for(url, os.environ)
+            if proxy is not None and (problem := proxy_problem(proxy)) is not None:
+                raise ModelError(
+                    "bad_request",
+                    f"cannot reach {self._provider.name} through the proxy {proxy.url}: "
+                    f"{problem}; fix HTTPS_PROXY, HTTP_PROXY or ALL_PROXY, or add the host "
+                    "to NO_PROXY",
+                    retryable=False,
+                    phase="request",
+                )
             try:
                 context = None if plain and proxy is None else ssl_context(os.environ)
             except OSError as exc:
@@ -269,8 +314,12 @@ class SseTransport:
         sent.pop("content-length", None)
         raw: list[tuple[bytes, bytes]] = []
         for key, value in sent.items():
-            if any(c in value for c in "\r\n\0"):
-                raise ValueError(f"header {key} holds a line break")
+            # What HTTP refuses in a value; the message names the header only (the
+            # value may be an API key).
+            if any(c in value for c in "\r\n\0\f\v") or value != value.strip(" \t"):
+                raise ValueError(
+                    f"header {key} holds a line break or starts or ends with white space"
+                )
             raw.append((key.encode("ascii"), value.encode("latin-1")))
         target = httpcore.URL(url)
         raw = [(b"host", _host_header(target)), *raw, (b"content-length", str(len(body)).encode())]

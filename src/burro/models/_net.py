@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import msgspec
 
@@ -16,15 +16,18 @@ if TYPE_CHECKING:
 
 
 class ProxyChoice(msgspec.Struct, frozen=True):
-    """A proxy without its credentials in the URL; ``auth`` is (user, password)."""
+    """A proxy without its credentials in the URL; ``auth`` is (user, password), the
+    URL's percent-decoded bytes (UTF-8 beyond ASCII, as httpx sends them)."""
 
     url: str
-    auth: tuple[str, str] | None = None
+    auth: tuple[bytes, bytes] | None = None
 
 
 def _env(env: Mapping[str, str], name: str) -> str:
-    """``name_proxy`` as curl and httpx read it: lower case first, then upper case."""
-    return (env.get(f"{name}_proxy") or env.get(f"{name.upper()}_PROXY") or "").strip()
+    """``name_proxy`` as curl and httpx read it: lower case first, then upper case; set
+    but empty in lower case (``https_proxy= burro …``) turns the upper case one off."""
+    lower = env.get(f"{name}_proxy")
+    return (env.get(f"{name.upper()}_PROXY", "") if lower is None else lower).strip()
 
 
 def _bypassed(host: str, no_proxy: str) -> bool:
@@ -52,12 +55,26 @@ def proxy_for(url: str, env: Mapping[str, str]) -> ProxyChoice | None:
     proxy = urlsplit(chosen)
     auth = None
     if proxy.username is not None:
-        auth = (unquote(proxy.username), unquote(proxy.password or ""))
+        auth = (unquote_to_bytes(proxy.username), unquote_to_bytes(proxy.password or ""))
         host = proxy.hostname or ""
         host = f"[{host}]" if ":" in host else host
         netloc = host if proxy.port is None else f"{host}:{proxy.port}"
         proxy = proxy._replace(netloc=netloc)
     return ProxyChoice(proxy.geturl(), auth)
+
+
+def proxy_problem(proxy: ProxyChoice) -> str | None:
+    """Why a request cannot go through ``proxy`` at all (an unknown scheme, SOCKS without
+    its package), or None."""
+    scheme = proxy.url.partition("://")[0].lower()
+    if scheme not in ("http", "https", "socks5", "socks5h"):
+        return "burro's model requests take http, https and socks5 proxies"
+    if scheme.startswith("socks"):
+        import importlib.util
+
+        if importlib.util.find_spec("socksio") is None:
+            return "a SOCKS proxy needs the socksio package installed next to burro"
+    return None
 
 
 def _store_key(env: Mapping[str, str]) -> tuple[str, str]:

@@ -18,9 +18,11 @@ URL = "https://api.example.com/v1/responses"
             {"https_proxy": "http://low:1", "HTTPS_PROXY": "http://up:2"},
             ProxyChoice("http://low:1"),
         ),
+        ({"https_proxy": "", "HTTPS_PROXY": "http://up:2"}, None),  # turned off
+        ({"no_proxy": "", "NO_PROXY": "*", "HTTPS_PROXY": "http://p:1"}, ProxyChoice("http://p:1")),
         ({"HTTP_PROXY": "http://p:3128"}, None),  # the other scheme's proxy
         ({"ALL_PROXY": "p:3128"}, ProxyChoice("http://p:3128")),  # no scheme: http
-        ({"HTTPS_PROXY": "http://u:p%2Fw@p:1"}, ProxyChoice("http://p:1", ("u", "p/w"))),
+        ({"HTTPS_PROXY": "http://u:p%2Fw@p:1"}, ProxyChoice("http://p:1", (b"u", b"p/w"))),
         ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "*"}, None),
         ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "example.com"}, None),  # a subdomain
         ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".example.com"}, None),
