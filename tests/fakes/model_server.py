@@ -296,6 +296,9 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(fault, ResetAfter | Hang | PingForever):
             self._abort()
             return
+        if turn.end_delay_s > 0:
+            self.wfile.flush()
+            fake._stopping.wait(turn.end_delay_s)
         self.wfile.write(b"0\r\n\r\n")
 
 
@@ -324,6 +327,7 @@ class FakeModelServer:
         self._cond = threading.Condition()
         self._requests: list[RecordedRequest] = []
         self._conns: set[socket.socket] = set()
+        self.connections = 0  # connections accepted so far (keep-alive reuse shows here)
         self._stopping = threading.Event()
         self._httpd: _Httpd | None = None
         self._thread: threading.Thread | None = None
@@ -433,6 +437,7 @@ class FakeModelServer:
         with self._cond:
             if add:
                 self._conns.add(conn)
+                self.connections += 1
             else:
                 self._conns.discard(conn)
 

@@ -187,6 +187,7 @@ class Turn:
     fault: Fault | None = None
     delay_s: float = 0.0
     event_gap_s: float = 0.0
+    end_delay_s: float = 0.0  # after the last event, before the body ends (a slow close)
     # "length": the output limit cut the answer (Chat finish_reason "length", Anthropic
     # stop_reason "max_tokens", Responses incomplete/max_output_tokens).
     stop: str | None = None

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import socket
 import threading
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
 
@@ -35,6 +35,9 @@ CONNECT_TIMEOUT_S = 30.0
 WRITE_TIMEOUT_S = 120.0
 MAX_ERROR_BODY = 64 * 1024
 _PORTS = {b"http": 80, b"https": 443}
+# How long a complete answer's thread may read on to the body's end (the connection is
+# then reused) before its socket is shut down.
+DRAIN_S = 0.5
 
 
 def endpoint_url(provider: ProviderInfo, path: str) -> str:
@@ -120,6 +123,7 @@ class _Feed:
         self._lock = threading.Lock()
         self._response: httpcore.Response | None = None
         self._finished = False  # the body was read to its end: the connection is reusable
+        self._released = asyncio.Event()  # the thread closed the response
         self.cancelled = False
 
     def put(self, kind: str, value: Any) -> None:  # from the request's thread
@@ -139,11 +143,37 @@ class _Feed:
         with self._lock:
             self._finished = True
 
-    def cancel(self) -> None:
-        """Stop the thread: it leaves its read (the socket is shut down) and closes. A
-        response read to its end is left alone: its connection goes back to the pool."""
+    def released(self) -> None:  # from the request's thread, after closing the response
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._released.set)
+
+    async def wait_released(self, timeout: float) -> None:
+        """Until the thread has closed the response (a read-to-the-end connection is then
+        back in the pool for the next request), for at most ``timeout`` seconds."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._released.wait()
+
+    def cancel(self, *, drain: bool = False) -> None:
+        """Stop the thread. A response read to its end is left alone: its connection
+        goes back to the pool. ``drain`` (the answer is complete, only the end of the
+        body may be in flight): the thread reads on to the end for up to ``DRAIN_S``, so
+        the connection can be reused. Otherwise, or after that, the socket is shut down
+        and the thread leaves its read at once."""
         with self._lock:
             self.cancelled = True
+            if self._finished or self._response is None:
+                return
+        if drain:
+            try:
+                self._loop.call_later(DRAIN_S, self._shutdown)
+                return
+            except RuntimeError:  # the loop is closed: no later
+                pass
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        with self._lock:
             response = None if self._finished else self._response
         stream = response.extensions.get("network_stream") if response is not None else None
         sock = stream.get_extra_info("socket") if stream is not None else None
@@ -166,11 +196,11 @@ def _pump(pool: httpcore.ConnectionPool, request: httpcore.Request, feed: _Feed)
         unzip = _decoder(response.headers)
         for chunk in response.stream:  # type: ignore[union-attr]
             if feed.cancelled:
-                return
+                continue  # read on to the end (the loop side shuts it down otherwise)
             chunk = unzip.decompress(chunk) if unzip is not None else chunk
             if chunk:
                 feed.put("chunk", chunk)
-        if unzip is not None and (tail := unzip.flush()):
+        if unzip is not None and not feed.cancelled and (tail := unzip.flush()):
             feed.put("chunk", tail)
         feed.finish()
         feed.put("end", None)
@@ -179,6 +209,7 @@ def _pump(pool: httpcore.ConnectionPool, request: httpcore.Request, feed: _Feed)
             feed.put("error", exc)
     finally:
         response.close()
+        feed.released()
 
 
 def _host_header(url: httpcore.URL) -> bytes:
@@ -371,9 +402,16 @@ class SseTransport:
         return exc
 
     async def post_sse(
-        self, url: str, body: bytes, headers: dict[str, str]
+        self,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        *,
+        complete: Callable[[], bool] | None = None,
     ) -> AsyncGenerator[SseEvent, None]:
         """POST ``body`` and yield the server's events. Raises ModelError only.
+        ``complete`` tells, when the caller stops reading, whether it has the whole
+        answer (the rest of the body is then read, so the connection can be reused).
 
         Waiting for the response head is bounded here; the time between events is
         bounded by the caller, which knows which events are progress (keep-alive
@@ -424,7 +462,10 @@ class SseTransport:
                     ) from exc
                 yield event
         finally:
-            feed.cancel()
+            drain = complete is not None and complete()
+            feed.cancel(drain=drain)
+            if drain:
+                await feed.wait_released(DRAIN_S)
 
     async def _read_error_body(self, feed: _Feed) -> bytes:
         chunks: list[bytes] = []

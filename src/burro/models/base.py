@@ -111,7 +111,10 @@ class WireClient:
         summary = OutputSummary()
         received = 0
         # aclosing: the response is released at once, also when a parser raises.
-        async with aclosing(transport.post_sse(url, body, headers)) as sse_events:
+        complete = lambda: parser.done  # noqa: E731 - read when the stream is left
+        async with aclosing(
+            transport.post_sse(url, body, headers, complete=complete)
+        ) as sse_events:
             events = sse_events.__aiter__()
             while not parser.done:
                 try:

@@ -86,3 +86,35 @@ def test_leaving_a_stream_mid_way_frees_its_thread_and_the_next_request_works() 
         left, second = asyncio.run(run(srv.base_url))
     assert left == []  # the silent stream's thread is gone, 60 s before the server closes
     assert second == "second answer"
+
+
+@pytest.mark.parametrize("wire", ["responses", "chat", "anthropic"])
+def test_consecutive_requests_reuse_one_connection(wire: str) -> None:
+    """A finished answer hands its connection back to the pool, so the next step of a
+    turn does not pay a new connect (and, with HTTPS, a new TLS handshake)."""
+    from tests.fakes.model_server import FakeModelServer
+    from tests.fakes.script import Text, Turn
+
+    async def run(url: str) -> list[str]:
+        info = ProviderInfo(name="fake", base_url=url, wire_api=wire)  # type: ignore[arg-type]
+        client = open_client(info, api_key="k", session_id="s")
+        prompt = Prompt(model="m", instructions="", items=[user_text("hi")])
+        answers = []
+        try:
+            for _ in range(3):
+                deltas = [
+                    e.delta
+                    for e in [ev async for ev in client.stream(prompt)]
+                    if hasattr(e, "delta")
+                ]
+                answers.append("".join(deltas))
+        finally:
+            await client.aclose()
+        return answers
+
+    # The server ends each body a moment after the answer's last event, as a real one
+    # may: the client has the whole answer before the body ends.
+    turns = [Turn([Text(f"answer {i}")], end_delay_s=0.05) for i in range(3)]
+    with FakeModelServer(turns) as srv:
+        assert asyncio.run(run(srv.base_url)) == ["answer 0", "answer 1", "answer 2"]
+        assert srv.connections == 1
