@@ -104,6 +104,18 @@ def _network_errors() -> tuple[type[BaseException], ...]:
     )
 
 
+def _certificate_refused(exc: BaseException) -> bool:
+    """The TLS handshake failed because the server's certificate is not trusted."""
+    import ssl
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -393,6 +405,19 @@ class SseTransport:
                 "empty_stream",
                 f"{name} at {url} closed the connection without any response; check its log "
                 f"({_describe(exc)})",
+                phase="request",
+            )
+        if _certificate_refused(exc):
+            import os
+
+            from burro.models._net import store_name
+
+            return ModelError(
+                "connection",
+                f"could not reach {name} at {url}: its certificate is not trusted "
+                f"({_describe(exc)}); burro checks it against {store_name(os.environ)}: "
+                "point SSL_CERT_FILE at a bundle that holds your CA",
+                retryable=False,  # another attempt meets the same certificate
                 phase="request",
             )
         if isinstance(exc, _network_errors()):
