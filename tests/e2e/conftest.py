@@ -51,17 +51,24 @@ def run_exec(
     return run_burro(["exec", *args], cwd=cwd, home=home, timeout=timeout, stdin=stdin)
 
 
-def exec_imports(server: FakeModelServer, *, cwd: Path, home: Path) -> set[str]:
-    """Every module a real `burro exec "hi"` loads (``-X importtime``); it must answer
-    the server's scripted "hello"."""
+def exec_imports(
+    server: FakeModelServer,
+    *,
+    cwd: Path,
+    home: Path,
+    args: list[str] | None = None,
+    answer: str = "hello",
+) -> set[str]:
+    """Every module a real `burro exec ARGS "hi"` loads (``-X importtime``); it must
+    print the server's scripted ``answer``. ARGS default to the fake provider's."""
+    args = provider_args(server, "responses") if args is None else args
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "burro", "exec",
-         *provider_args(server, "responses"), "hi"],
+        [sys.executable, "-X", "importtime", "-m", "burro", "exec", *args, "hi"],
         cwd=cwd, env=burro_env(home), capture_output=True, text=True, timeout=60,
         stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.strip() == "hello"
+    assert proc.stdout.strip() == answer
     return {
         line.rsplit("|", 1)[1].strip()
         for line in proc.stderr.splitlines()

@@ -34,3 +34,20 @@ def test_a_one_line_answer_loads_only_what_it_uses(
     loaded = exec_imports(server, cwd=repo, home=burro_home)
     assert {"burro.core.turn", "burro.tools.shell"} <= loaded  # the probe works
     assert not loaded & LOADED_ON_FIRST_USE, sorted(loaded & LOADED_ON_FIRST_USE)
+
+
+def test_a_local_model_is_discovered_without_httpx(repo: Path, burro_home: Path) -> None:
+    """`--oss` asks the local server for its model and context size (twice: the server
+    check and the session's window) over burro's own connection layer."""
+    routes = {
+        "/v1/models": {"data": [{"id": "tiny-local", "owned_by": "llamacpp", "meta": {}}]},
+        "/props": {"default_generation_settings": {"n_ctx": 4096}},
+    }
+    with FakeModelServer([Turn([Text("local hello")])], get_routes=routes) as srv:
+        override = f'model_providers.ollama.base_url="{srv.base_url}"'
+        loaded = exec_imports(
+            srv, cwd=repo, home=burro_home, args=["--oss", "-c", override], answer="local hello"
+        )
+        paths = [r.path for r in srv.requests]
+    assert "/v1/models" in paths and "/props" in paths  # the probe works
+    assert not loaded & {"httpx", "anyio._backends._asyncio"}, loaded & {"httpx"}

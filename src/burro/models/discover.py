@@ -23,6 +23,7 @@ from burro.models.errors import ModelError, classify_http
 from burro.protocol.model import ServerModel
 
 DISCOVERY_TIMEOUT_S = 10.0
+MAX_BODY = 8 * 1024 * 1024  # a model list; more is not one
 
 _RUNTIME_KEYS = ("max_model_len", "loaded_context_length", "context_length", "max_context_length")
 
@@ -93,30 +94,21 @@ async def discover(
     env: Mapping[str, str] | None = None,
 ) -> list[ServerModel]:
     """The models ``provider`` serves, with their context size where the server says it.
-    ``env`` is the session's environment (for ``env_http_headers``).
+    ``env`` is the session's environment (for ``env_http_headers``). Over the same
+    connection layer as the model's requests (``_conn``: proxies, certificates).
 
     Raises ModelError (connection, not_found, unauthorized, malformed_response)."""
-    from burro.models._http import import_httpx
+    from burro.models import _conn
 
-    httpx = import_httpx()
     base = provider.base_url.rstrip("/")
     headers = _headers(provider, api_key, env or {})
-    plain = base.startswith("http://")
-    async with httpx.AsyncClient(
-        timeout=DISCOVERY_TIMEOUT_S, verify=not plain, follow_redirects=False
-    ) as client:
+    pool = _conn.open_pool(provider.name, base)
+    try:
+        status, head, content = await _get(pool, provider, base + "/models", headers)
+        if status != 200:
+            raise classify_http(status, content, head, provider)
         try:
-            response = await client.get(base + "/models", headers=headers)
-        except httpx.RequestError as exc:
-            raise ModelError(
-                "connection",
-                f"could not reach {provider.name} at {base}/models: {type(exc).__name__}: {exc}",
-                phase="request",
-            ) from exc
-        if response.status_code != 200:
-            raise classify_http(response.status_code, response.content, response.headers, provider)
-        try:
-            body: Any = msgspec.json.decode(response.content)
+            body: Any = msgspec.json.decode(content)
         except msgspec.DecodeError as exc:
             raise ModelError(
                 "malformed_response", f"{provider.name}: {base}/models did not answer JSON"
@@ -125,26 +117,66 @@ async def discover(
         raw = raw if isinstance(raw, list) else []
         models = [m for m in map(model_from, raw) if m is not None]
         if len(models) == 1 and _is_llamacpp(models, raw):
-            n_ctx = await _llamacpp_props(client, base.removesuffix("/v1"), headers)
+            n_ctx = await _llamacpp_props(pool, provider, base.removesuffix("/v1"), headers)
             if n_ctx is not None:
                 models = [
                     msgspec.structs.replace(
                         models[0], context_window=n_ctx, context_source="props.n_ctx"
                     )
                 ]
+    finally:
+        pool.close()
     return models
 
 
-async def _llamacpp_props(client: Any, root: str, headers: dict[str, str]) -> int | None:
-    import httpx
+async def _get(
+    pool: Any, provider: ProviderInfo, url: str, headers: dict[str, str]
+) -> tuple[int, dict[str, str], bytes]:
+    """GET ``url``: (status, headers, body). ModelError when there is no answer."""
+    import asyncio
 
+    from burro.models import _conn
+
+    name = provider.name
     try:
-        response = await client.get(root + "/props", headers=headers)
-    except httpx.RequestError:
+        request = _conn.build_request("GET", url, headers, b"", read_timeout=DISCOVERY_TIMEOUT_S)
+    except (ValueError, TypeError) as exc:
+        raise ModelError(
+            "bad_request", f"cannot build a request to {name} at {url}: {_conn.describe(exc)}"
+        ) from exc
+    silent = ModelError(
+        "connection",
+        f"could not reach {name} at {url}: no answer in {DISCOVERY_TIMEOUT_S:g} s",
+        phase="request",
+    )
+    feed = _conn.start(pool, request)
+    try:
+        async with asyncio.timeout(DISCOVERY_TIMEOUT_S):
+            kind, value = await feed.get()
+            if kind == "error":
+                raise _conn.request_failure(name, url, value, read_timeout=silent) from value
+            content = await _conn.read_all(feed, limit=MAX_BODY)
+        return value.status, _conn.text_headers(value.headers), content
+    except TimeoutError as exc:
+        raise silent from exc
+    except _conn.network_errors() as exc:
+        raise ModelError(
+            "connection", f"could not reach {name} at {url}: {_conn.describe(exc)}"
+        ) from exc
+    finally:
+        feed.cancel()
+
+
+async def _llamacpp_props(
+    pool: Any, provider: ProviderInfo, root: str, headers: dict[str, str]
+) -> int | None:
+    try:
+        status, _, content = await _get(pool, provider, root + "/props", headers)
+    except ModelError:
         return None
-    if response.status_code != 200:
+    if status != 200:
         return None
     try:
-        return props_context(msgspec.json.decode(response.content))
+        return props_context(msgspec.json.decode(content))
     except msgspec.DecodeError:
         return None
