@@ -95,6 +95,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # As real servers do (uvicorn, Go, nginx): a reply goes out in several writes,
+        # which Nagle's algorithm would hold for the client's delayed ACK (40 ms).
+        with contextlib.suppress(OSError):  # a TLS-wrapped or closed socket
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.fake._track(self.connection, add=True)
 
     def finish(self) -> None:
