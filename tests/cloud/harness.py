@@ -84,6 +84,21 @@ def cloud_env(home: Path) -> dict[str, str]:
     return env
 
 
+def serve_refusing(args: list[str], env: dict[str, str]) -> str:
+    """Run `burro serve ARGS`, which must refuse to start (exit 1): its stderr."""
+    out = subprocess.run(
+        [str(BURRO), "serve", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert out.returncode == 1, out.stderr
+    return out.stderr
+
+
 @dataclass
 class Serve:
     """One `burro serve` process (and any extra `burro worker` processes)."""

@@ -5,7 +5,6 @@ end."""
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.cloud.harness import BURRO, SQLITE_ONLY, cloud_env, free_port, steps
+from tests.cloud.harness import SQLITE_ONLY, cloud_env, free_port, serve_refusing, steps
 from tests.fakes.script import HttpError, Turn
 
 
@@ -186,17 +185,8 @@ def test_a_bad_cloud_notify_table_is_one_line_naming_the_key(
     home.mkdir()
     # The top-level `notify` (Codex's program hook) and the table live side by side.
     (home / "config.toml").write_text(f'notify = ["true"]\n[cloud.notify]\n{table}\n')
-    out = subprocess.run(
-        [str(BURRO), "serve", "--port", str(free_port())],
-        env=cloud_env(home),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert out.returncode == 1
-    (line,) = out.stderr.splitlines()
+    stderr = serve_refusing(["--port", str(free_port())], cloud_env(home))
+    (line,) = stderr.splitlines()
     assert line.startswith("error: ") and key in line, line
     assert not (home / "serve").exists()  # nothing was started
 

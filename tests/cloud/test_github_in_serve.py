@@ -62,11 +62,7 @@ def test_the_bot_runs_inside_serve_outside_the_token_gate(
     tmp_path: Path, temporal_address: str, github: FakeGitHub, pr: PullRequest
 ) -> None:
     home = tmp_path / "home"
-    env = {
-        "BURRO_GITHUB_WEBHOOK_SECRET": SECRET,
-        "BURRO_GITHUB_TOKEN": github.token,
-        "BURRO_GITHUB_API_URL": github.url,
-    }
+    env = _bot_env(github)
     serve, fake = _serve(tmp_path, temporal_address, env=env, home=home)
     hook = f"{serve.url}/github"
     try:
@@ -140,24 +136,14 @@ def test_without_the_configuration_there_is_no_webhook_route(
 
 
 def test_a_half_configured_bot_is_a_clear_error(tmp_path: Path, temporal_address: str) -> None:
-    import subprocess
 
-    from tests.cloud.harness import BURRO, cloud_env
+    from tests.cloud.harness import cloud_env, serve_refusing
 
     home = tmp_path / "home"
     write_config(home, "http://127.0.0.1:9/v1")
     env = {**cloud_env(home), "BURRO_GITHUB_WEBHOOK_SECRET": SECRET}
-    out = subprocess.run(
-        [str(BURRO), "serve", "--temporal-address", temporal_address],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert out.returncode == 1
-    assert "GitHub bot" in out.stderr and "BURRO_GITHUB_TOKEN" in out.stderr
+    stderr = serve_refusing(["--temporal-address", temporal_address], env)
+    assert "GitHub bot" in stderr and "BURRO_GITHUB_TOKEN" in stderr
 
 
 def test_a_hung_git_fetch_neither_stalls_the_api_nor_survives_sigterm(
@@ -179,11 +165,7 @@ def test_a_hung_git_fetch_neither_stalls_the_api_nor_survives_sigterm(
 
     threading.Thread(target=accept, daemon=True).start()
     home = tmp_path / "home"
-    env = {
-        "BURRO_GITHUB_WEBHOOK_SECRET": SECRET,
-        "BURRO_GITHUB_TOKEN": github.token,
-        "BURRO_GITHUB_API_URL": github.url,
-    }
+    env = _bot_env(github)
     serve, fake = _serve(tmp_path, temporal_address, env=env, home=home)
     try:
         head = pr.push(HEAD1, "work")
@@ -204,3 +186,12 @@ def test_a_hung_git_fetch_neither_stalls_the_api_nor_survives_sigterm(
         for conn in held:
             conn.close()
     assert serve.proc is not None and serve.proc.returncode == 0, serve.log()
+
+
+def _bot_env(github: FakeGitHub) -> dict[str, str]:
+    """What turns the bot on inside `burro serve`: the webhook secret and credentials."""
+    return {
+        "BURRO_GITHUB_WEBHOOK_SECRET": SECRET,
+        "BURRO_GITHUB_TOKEN": github.token,
+        "BURRO_GITHUB_API_URL": github.url,
+    }
