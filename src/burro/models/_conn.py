@@ -58,7 +58,7 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-class _Feed:
+class Feed:
     """What the request's thread hands the event loop, in order: ``("head", response)``,
     then ``("chunk", bytes)``… and ``("end", None)``, or ``("error", exception)``.
 
@@ -131,7 +131,7 @@ class _Feed:
                 sock.shutdown(socket.SHUT_RDWR)
 
 
-def _pump(pool: httpcore.ConnectionPool, request: httpcore.Request, feed: _Feed) -> None:
+def _pump(pool: httpcore.ConnectionPool, request: httpcore.Request, feed: Feed) -> None:
     """The request's thread: send, then pass the body on chunk by chunk."""
     try:
         response = pool.handle_request(request)
@@ -221,7 +221,7 @@ def text_headers(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return out
 
 
-async def chunks(feed: _Feed) -> AsyncGenerator[bytes, None]:
+async def chunks(feed: Feed) -> AsyncGenerator[bytes, None]:
     while True:
         kind, value = await feed.get()
         if kind == "chunk":
@@ -345,16 +345,16 @@ def request_failure(
     return exc
 
 
-def start(pool: httpcore.ConnectionPool, request: httpcore.Request) -> _Feed:
+def start(pool: httpcore.ConnectionPool, request: httpcore.Request) -> Feed:
     """Send ``request`` on a thread of its own; the feed brings its response."""
-    feed = _Feed(asyncio.get_running_loop())
+    feed = Feed(asyncio.get_running_loop())
     threading.Thread(
         target=_pump, args=(pool, request, feed), name="burro-model-stream", daemon=True
     ).start()
     return feed
 
 
-async def read_all(feed: _Feed, *, limit: int, into: list[bytes] | None = None) -> bytes:
+async def read_all(feed: Feed, *, limit: int, into: list[bytes] | None = None) -> bytes:
     """The body, up to ``limit`` bytes (the rest is left unread); the parts also go to
     ``into`` as they come, for a caller that keeps what arrived before an error."""
     parts = into if into is not None else []

@@ -62,7 +62,7 @@ def preload_http(base_url: str = "") -> None:
 
 class SseTransport:
     """Owns the connection pool (created on first use) and runs one request per call, on
-    a thread of its own (see ``_conn._Feed``)."""
+    a thread of its own (see ``_conn.Feed``)."""
 
     def __init__(self, provider: ProviderInfo) -> None:
         self._provider = provider
@@ -152,7 +152,7 @@ class SseTransport:
             if drain:
                 await feed.wait_released(_conn.DRAIN_S)
 
-    async def _read_error_body(self, feed: _conn._Feed) -> bytes:
+    async def _read_error_body(self, feed: _conn.Feed) -> bytes:
         parts: list[bytes] = []
         ends: tuple[type[BaseException], ...] = (TimeoutError, *_conn.network_errors())
         with contextlib.suppress(*ends):  # what came before a cut still tells something
