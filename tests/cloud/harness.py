@@ -240,6 +240,14 @@ class Serve:
             f"condition not reached in {timeout}s; task: {json.dumps(view)[:3000]}\n{self.log()}"
         )
 
+    def decide_approval(self, task_id: str, decision: str) -> None:
+        """Wait for the task to ask for an approval, then answer it over the API."""
+        view = self.wait_until(task_id, lambda v: v["status"] == "waiting_approval")
+        call_id = view["attempts"][0]["pending_approvals"][0]["call_id"]
+        with self.http() as c:
+            url = f"/api/tasks/{task_id}/approvals/{call_id}"
+            c.post(url, json={"decision": decision}).raise_for_status()
+
     def wait(self, task_id: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         return self.cli("wait", task_id, "--timeout", str(timeout), timeout=timeout + 30)
 

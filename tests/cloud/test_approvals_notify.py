@@ -90,10 +90,7 @@ def test_denied_command_and_ntfy_webhook(make_serve, hook: _Hook) -> None:
         "ntfy",
     )
     task_id = serve.submit("touch", "-a", "untrusted")
-    view = serve.wait_until(task_id, lambda v: v["status"] == "waiting_approval")
-    call_id = view["attempts"][0]["pending_approvals"][0]["call_id"]
-    with serve.http() as c:
-        c.post(f"/api/tasks/{task_id}/approvals/{call_id}", json={"decision": "denied"})
+    serve.decide_approval(task_id, "denied")
     assert serve.wait(task_id).returncode == 0
     assert "denied.txt" not in serve.cli("diff", task_id).stdout
     headers, body = hook.posts[-1]
@@ -117,10 +114,7 @@ def test_cloud_notify_table_posts_json_on_wait_completion_and_failure(make_serve
         config=f'\n[cloud.notify]\nwebhook = "{url}"\n',
     )
     ok = serve.submit("touch", "-a", "untrusted")
-    view = serve.wait_until(ok, lambda v: v["status"] == "waiting_approval")
-    call_id = view["attempts"][0]["pending_approvals"][0]["call_id"]
-    with serve.http() as c:
-        c.post(f"/api/tasks/{ok}/approvals/{call_id}", json={"decision": "approved"})
+    serve.decide_approval(ok, "approved")
     assert serve.wait(ok).returncode == 0, serve.log()
     bad = serve.submit("fail please")
     assert serve.wait(bad).returncode == 1
@@ -154,10 +148,7 @@ def test_cloud_notify_ntfy_form_with_a_filter_and_the_flag_override(make_serve, 
         ),
     )
     task_id = serve.submit("touch", "-a", "untrusted")
-    view = serve.wait_until(task_id, lambda v: v["status"] == "waiting_approval")
-    call_id = view["attempts"][0]["pending_approvals"][0]["call_id"]
-    with serve.http() as c:
-        c.post(f"/api/tasks/{task_id}/approvals/{call_id}", json={"decision": "approved"})
+    serve.decide_approval(task_id, "approved")
     assert serve.wait(task_id).returncode == 0
     assert hook.paths == ["/from-flag", "/from-flag"]  # --notify wins over the table
     (wait_h, _), (done_h, done_b) = hook.posts
